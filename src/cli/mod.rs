@@ -1,0 +1,210 @@
+//! The `moray` command line (issue 2 §3, spec H). Every command opens the database named by the
+//! global `--database` (env `MORAY_DATABASE`), migrating it first.
+
+mod admin;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::secrets::PasswordCost;
+use crate::state::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "moray", version, about = "A server for Kolmisoft MOR's XML HTTP API")]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (created on first use).
+    #[arg(long, global = true, env = "MORAY_DATABASE", default_value = "sqlite://moray.db")]
+    pub database: String,
+
+    /// argon2id memory cost for user passwords, in KiB.
+    #[arg(long, global = true, env = "MORAY_ARGON2_MEMORY_KIB", default_value_t = PasswordCost::default().memory_kib)]
+    pub argon2_memory_kib: u32,
+
+    /// argon2id passes for user passwords.
+    #[arg(long, global = true, env = "MORAY_ARGON2_ITERATIONS", default_value_t = PasswordCost::default().iterations)]
+    pub argon2_iterations: u32,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the schema and the admin user if absent, and print admin's credentials.
+    Init(InitArgs),
+    /// Migrate, initialize an empty database, and serve the API.
+    Serve(ServeArgs),
+    /// Apply the embedded migrations and exit.
+    Migrate,
+    /// List, read and change settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage providers.
+    #[command(subcommand)]
+    Providers(ProvidersCommand),
+    /// Print the hash a client must send for METHOD with these parameters.
+    Hash(HashArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Admin's password (default: generated).
+    #[arg(long)]
+    pub admin_password: Option<String>,
+    /// Admin's API secret key, at least 6 characters (default: generated).
+    #[arg(long)]
+    pub api_secret: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MORAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Every setting with its value in force.
+    List {
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// One setting's value in force.
+    Get {
+        name: String,
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Change a setting (admin's, or a reseller's own with --owner).
+    Set {
+        name: String,
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Remove a reseller's own value so it inherits admin's again.
+    Unset {
+        name: String,
+        #[arg(long)]
+        owner: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user (and its primary device group).
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub password: String,
+    /// admin, accountant, reseller or user.
+    #[arg(long = "type")]
+    pub usertype: String,
+    /// Owning reseller (default: admin).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Accountant rights: name=LEVEL pairs, comma-separated; a bare name means level 2.
+    #[arg(long)]
+    pub rights: Option<String>,
+    #[arg(long)]
+    pub first_name: Option<String>,
+    #[arg(long)]
+    pub last_name: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Make a reseller a Reseller PRO (own providers).
+    #[arg(long)]
+    pub own_providers: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Create a provider.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Owning Reseller PRO (default: admin).
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct HashArgs {
+    /// API method name (or legacy alias).
+    pub method: String,
+    /// Request parameters as name=value.
+    pub params: Vec<String>,
+    /// Secret key (default: admin's API secret key from the database).
+    #[arg(long)]
+    pub secret: Option<String>,
+}
+
+impl Cli {
+    fn config(&self) -> Config {
+        Config {
+            password_cost: PasswordCost { memory_kib: self.argon2_memory_kib, iterations: self.argon2_iterations },
+        }
+    }
+}
+
+/// Parses the command line, runs the command, and maps failures to a one-line message.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MORAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("moray: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("moray: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config();
+    let store = crate::storage::open(&cli.database).await?;
+    match cli.command {
+        Command::Init(args) => admin::init(store, config, args).await,
+        Command::Serve(args) => admin::serve(store, config, args).await,
+        Command::Migrate => {
+            println!("database is at the current schema");
+            Ok(())
+        }
+        Command::Settings(command) => settings::run(store, command).await,
+        Command::Users(UsersCommand::Add(args)) => admin::add_user(store, config, args).await,
+        Command::Providers(ProvidersCommand::Add { name, owner, json }) => {
+            admin::add_provider(store, name, owner, json).await
+        }
+        Command::Hash(args) => admin::hash(store, args).await,
+    }
+}

@@ -1,0 +1,189 @@
+//! The objects the API reads and writes (spec D), and the role rules over them.
+
+use std::collections::HashMap;
+
+/// `usertype` (spec D.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserType {
+    Admin,
+    Accountant,
+    Reseller,
+    User,
+}
+
+impl UserType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Admin => "admin",
+            UserType::Accountant => "accountant",
+            UserType::Reseller => "reseller",
+            UserType::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<UserType> {
+        match text {
+            "admin" => Some(UserType::Admin),
+            "accountant" => Some(UserType::Accountant),
+            "reseller" => Some(UserType::Reseller),
+            "user" => Some(UserType::User),
+            _ => None,
+        }
+    }
+}
+
+/// Accountant rights (spec D.3): 0 none, 1 read, 2 write.
+pub const ACCOUNTANT_RIGHTS: &[&str] =
+    &["user_manage", "device_manage", "manage_dids", "callerid_manage", "manage_providers"];
+
+/// The six reseller-group flags (spec D.4).
+pub const RESELLER_GROUP_RIGHTS: &[&str] =
+    &["calling_cards", "call_shop", "sms_addon", "payment_gateways", "autodialer", "pbx_functions"];
+
+pub type Rights = HashMap<String, i64>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub usertype: UserType,
+    pub owner_id: i64,
+    pub uniquehash: String,
+    pub blocked: bool,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub acc_group_id: i64,
+    pub own_providers: bool,
+    /// The rights of the user's permission group (accountants; empty for others).
+    pub rights: Rights,
+}
+
+impl User {
+    /// The owner scope whose key, settings and objects this user acts in (spec D.1).
+    pub fn scope(&self) -> i64 {
+        match self.usertype {
+            UserType::Admin | UserType::Accountant => 0,
+            UserType::Reseller => self.id,
+            UserType::User => self.owner_id,
+        }
+    }
+
+    pub fn right(&self, name: &str) -> i64 {
+        self.rights.get(name).copied().unwrap_or(0)
+    }
+
+    /// Whether `target` is managed by this user: admin, accountant or reseller callers only,
+    /// and only users owned directly by the caller's scope (spec D.1).
+    pub fn manages(&self, target: &User) -> bool {
+        self.usertype != UserType::User && target.id != 0 && target.owner_id == self.scope()
+    }
+}
+
+/// Device types `device_create` accepts, in their stored spelling (spec E.2, G23).
+pub const DEVICE_TYPES: &[&str] =
+    &["SIP", "PJSIP", "IAX2", "FAX", "Virtual", "H323", "dahdi", "ZAP", "Skype"];
+
+/// The stored spelling of a device type (case-insensitive; `ZAP` is stored as `dahdi`).
+pub fn canonical_device_type(text: &str) -> Option<&'static str> {
+    let found = DEVICE_TYPES.iter().find(|t| t.eq_ignore_ascii_case(text))?;
+    Some(if *found == "ZAP" { "dahdi" } else { found })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provider {
+    pub id: i64,
+    pub name: String,
+    pub owner_id: i64,
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceGroup {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+}
+
+/// A permission group row (reseller groups and accountant rights groups).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PermissionGroup {
+    pub id: i64,
+    pub name: String,
+    pub group_type: String,
+}
+
+/// The Default User template of an owner scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefaultUser {
+    pub owner_id: i64,
+    pub postpaid: bool,
+    pub credit: f64,
+    pub balance: f64,
+    pub tariff_id: i64,
+    pub lcr_id: i64,
+    pub currency: String,
+    pub language: String,
+    pub call_limit: i64,
+    pub hidden: bool,
+}
+
+/// Unicode simple case folding, used for every case-insensitive name (usernames, group names).
+/// Characters whose lowercase is more than one character keep their own form.
+pub fn fold_case(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+pub fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A row id from a request value: digits only, within i64.
+pub fn parse_id(text: &str) -> Option<i64> {
+    if !is_digits(text) || text.len() > 18 {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let date = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_device_types() {
+        assert_eq!(canonical_device_type("sip"), Some("SIP"));
+        assert_eq!(canonical_device_type("zap"), Some("dahdi"));
+        assert_eq!(canonical_device_type("virtual"), Some("Virtual"));
+        assert_eq!(canonical_device_type("SCCP"), None);
+    }
+
+    #[test]
+    fn case_folding() {
+        assert_eq!(fold_case("JoHn"), "john");
+        assert_eq!(fold_case("ÅSA"), "åsa");
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(parse_id("007"), Some(7));
+        assert_eq!(parse_id(""), None);
+        assert_eq!(parse_id("1a"), None);
+        assert_eq!(parse_id("99999999999999999999"), None);
+    }
+}

@@ -1,0 +1,136 @@
+//! Generated values (spec D.2, D.6) and password hashing. All randomness comes from the OS
+//! CSPRNG; user login passwords are stored only as argon2id PHC strings.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use md5::{Digest, Md5};
+use rand::rngs::SysRng;
+use rand::seq::SliceRandom;
+use rand::{RngExt, TryRng};
+
+const LOWER: &[u8] = b"abcdefghjkmnpqrstuvwxyz";
+const UPPER: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ";
+const DIGITS: &[u8] = b"23456789";
+const LOWER_AND_DIGITS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+fn os_rng() -> rand::rngs::StdRng {
+    // A generator seeded from the OS for each value; SysRng itself is the fallible OS source.
+    let mut seed = [0u8; 32];
+    SysRng.try_fill_bytes(&mut seed).expect("the OS random source is unavailable");
+    rand::SeedableRng::from_seed(seed)
+}
+
+fn pick(alphabet: &[u8], count: usize, rng: &mut impl rand::Rng) -> Vec<u8> {
+    (0..count).map(|_| alphabet[rng.random_range(0..alphabet.len())]).collect()
+}
+
+/// A user's immutable 10-character `[a-z0-9]` uniquehash.
+pub fn uniquehash() -> String {
+    let mut rng = os_rng();
+    String::from_utf8(pick(b"abcdefghijklmnopqrstuvwxyz0123456789", 10, &mut rng)).unwrap_or_default()
+}
+
+/// A 12-character device secret; with strong passwords, 4 lower, 4 upper and 4 digits shuffled.
+pub fn device_secret(strong: bool) -> String {
+    let mut rng = os_rng();
+    let mut chars = if strong {
+        let mut c = pick(LOWER, 4, &mut rng);
+        c.extend(pick(UPPER, 4, &mut rng));
+        c.extend(pick(DIGITS, 4, &mut rng));
+        c.shuffle(&mut rng);
+        c
+    } else {
+        pick(LOWER_AND_DIGITS, 12, &mut rng)
+    };
+    chars.truncate(12);
+    String::from_utf8(chars).unwrap_or_default()
+}
+
+/// `length` random decimal digits.
+pub fn pin(length: usize) -> String {
+    let mut rng = os_rng();
+    String::from_utf8(pick(b"0123456789", length, &mut rng)).unwrap_or_default()
+}
+
+/// A random alphanumeric token (generated admin passwords and API keys).
+pub fn token(length: usize) -> String {
+    let mut rng = os_rng();
+    String::from_utf8(pick(ALPHANUMERIC, length, &mut rng)).unwrap_or_default()
+}
+
+/// The SIP digest HA1 a switch can use instead of the secret: `md5(username:realm:secret)`.
+pub fn sip_ha1(username: &str, realm: &str, secret: &str) -> String {
+    hex::encode(Md5::digest(format!("{username}:{realm}:{secret}").as_bytes()))
+}
+
+/// argon2id cost. Defaults are the argon2 crate's (OWASP's minimum: 19 MiB, 2 passes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl Default for PasswordCost {
+    fn default() -> Self {
+        PasswordCost { memory_kib: Params::DEFAULT_M_COST, iterations: Params::DEFAULT_T_COST }
+    }
+}
+
+impl PasswordCost {
+    fn hasher(self) -> Argon2<'static> {
+        let params = Params::new(self.memory_kib, self.iterations, 1, None)
+            .unwrap_or_else(|_| Params::default());
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    /// The argon2id PHC string of `password`. CPU-heavy: call it off the async threads.
+    pub fn hash(self, password: &str) -> String {
+        self.hasher()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .expect("argon2 hashing with valid params cannot fail")
+    }
+}
+
+/// Checks a password against a stored PHC string (constant time inside argon2).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_values_have_their_shapes() {
+        let h = uniquehash();
+        assert_eq!(h.len(), 10);
+        assert!(h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        let s = device_secret(false);
+        assert_eq!(s.len(), 12);
+        assert!(s.bytes().all(|b| LOWER_AND_DIGITS.contains(&b)));
+        let s = device_secret(true);
+        assert_eq!(s.bytes().filter(|b| UPPER.contains(b)).count(), 4);
+        assert_eq!(s.bytes().filter(|b| DIGITS.contains(b)).count(), 4);
+        assert_eq!(pin(6).len(), 6);
+    }
+
+    #[test]
+    fn ha1_matches_rfc_2617_form() {
+        // printf %s '101:asterisk:secret' | md5sum
+        assert_eq!(sip_ha1("101", "asterisk", "secret"), "ea4b721a303504abce7e8baffe482c78");
+    }
+
+    #[test]
+    fn passwords_round_trip_through_argon2id() {
+        let cost = PasswordCost { memory_kib: 1024, iterations: 1 };
+        let phc = cost.hash("s3cret!");
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(verify_password("s3cret!", &phc));
+        assert!(!verify_password("other", &phc));
+    }
+}
