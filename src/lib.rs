@@ -5,6 +5,7 @@
 //! `moray` command; [`server`] the HTTP app and its serve seam.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod model;

@@ -1,0 +1,14 @@
+//! Integration tests: the real router over real SQLite files, a few over a real socket.
+
+mod common;
+mod smoke;
+
+mod devices;
+mod dids;
+mod reseller_groups;
+
+mod registration;
+
+mod cli;
+mod prechecks;
+mod transport;
