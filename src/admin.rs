@@ -51,8 +51,14 @@ pub async fn initialize(
 /// The admin or reseller named `username` (admin when `None`).
 pub async fn owner_named(store: &DynStore, username: Option<&str>) -> anyhow::Result<User> {
     let user = match username {
-        None => store.user_by_id(0).await?.context("the database is not initialized: run moray init")?,
-        Some(name) => store.user_by_username(name).await?.with_context(|| format!("no user named {name:?}"))?,
+        None => store
+            .user_by_id(0)
+            .await?
+            .context("the database is not initialized: run moray init")?,
+        Some(name) => store
+            .user_by_username(name)
+            .await?
+            .with_context(|| format!("no user named {name:?}"))?,
     };
     ensure!(
         matches!(user.usertype, UserType::Admin | UserType::Reseller),
@@ -68,8 +74,16 @@ pub fn parse_rights(text: &str) -> anyhow::Result<Vec<(String, i64)>> {
     let mut rights = Vec::new();
     for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let (name, level) = item.split_once('=').unwrap_or((item, "2"));
-        ensure!(ACCOUNTANT_RIGHTS.contains(&name), "unknown right {name:?}; known: {}", ACCOUNTANT_RIGHTS.join(", "));
-        let level: i64 = level.parse().ok().filter(|l| (0..=2).contains(l)).with_context(|| format!("right {name}: level must be 0, 1 or 2"))?;
+        ensure!(
+            ACCOUNTANT_RIGHTS.contains(&name),
+            "unknown right {name:?}; known: {}",
+            ACCOUNTANT_RIGHTS.join(", ")
+        );
+        let level: i64 = level
+            .parse()
+            .ok()
+            .filter(|l| (0..=2).contains(l))
+            .with_context(|| format!("right {name}: level must be 0, 1 or 2"))?;
         rights.push((name.to_owned(), level));
     }
     Ok(rights)
@@ -92,7 +106,10 @@ pub struct UserSpec {
 /// Creates a user; returns (id, usertype, uniquehash).
 pub async fn create_user(store: &DynStore, config: &Config, args: UserSpec) -> anyhow::Result<(i64, UserType, String)> {
     let usertype = UserType::parse(&args.usertype).context("--type must be admin, accountant, reseller or user")?;
-    ensure!(usertype != UserType::Admin, "there is exactly one admin; it is created by moray init");
+    ensure!(
+        usertype != UserType::Admin,
+        "there is exactly one admin; it is created by moray init"
+    );
     ensure!(!args.username.trim().is_empty(), "--username must not be empty");
     ensure!(!args.password.is_empty(), "--password must not be empty");
     let owner = owner_named(store, args.owner.as_deref()).await?;
@@ -101,8 +118,14 @@ pub async fn create_user(store: &DynStore, config: &Config, args: UserSpec) -> a
         "a {} can only be owned by admin",
         usertype.as_str()
     );
-    ensure!(args.rights.is_none() || usertype == UserType::Accountant, "--rights applies to accountants only");
-    ensure!(!args.own_providers || usertype == UserType::Reseller, "--own-providers applies to resellers only");
+    ensure!(
+        args.rights.is_none() || usertype == UserType::Accountant,
+        "--rights applies to accountants only"
+    );
+    ensure!(
+        !args.own_providers || usertype == UserType::Reseller,
+        "--own-providers applies to resellers only"
+    );
     if store.user_by_username(&args.username).await?.is_some() {
         bail!("the username {:?} is already taken", args.username);
     }
@@ -159,7 +182,10 @@ pub async fn create_user(store: &DynStore, config: &Config, args: UserSpec) -> a
         agreement_date: crate::model::today(),
         accounting_number: String::new(),
     };
-    let id = store.create_user(user).await.map_err(|e| anyhow::anyhow!("user not created: {e}"))?;
+    let id = store
+        .create_user(user)
+        .await
+        .map_err(|e| anyhow::anyhow!("user not created: {e}"))?;
     Ok((id, usertype, uniquehash))
 }
 
@@ -172,6 +198,11 @@ pub async fn create_provider(store: &DynStore, name: &str, owner: Option<&str>) 
         "{} is not a Reseller PRO (create it with --own-providers)",
         owner.username
     );
-    let provider = NewProvider { name: name.to_owned(), owner_id: owner.scope(), tech: "SIP".into(), tariff_id: 1 };
+    let provider = NewProvider {
+        name: name.to_owned(),
+        owner_id: owner.scope(),
+        tech: "SIP".into(),
+        tariff_id: 1,
+    };
     Ok(store.create_provider(provider).await?)
 }

@@ -33,12 +33,23 @@ impl UserType {
 }
 
 /// Accountant rights (spec D.3): 0 none, 1 read, 2 write.
-pub const ACCOUNTANT_RIGHTS: &[&str] =
-    &["user_manage", "device_manage", "manage_dids", "callerid_manage", "manage_providers"];
+pub const ACCOUNTANT_RIGHTS: &[&str] = &[
+    "user_manage",
+    "device_manage",
+    "manage_dids",
+    "callerid_manage",
+    "manage_providers",
+];
 
 /// The six reseller-group flags (spec D.4).
-pub const RESELLER_GROUP_RIGHTS: &[&str] =
-    &["calling_cards", "call_shop", "sms_addon", "payment_gateways", "autodialer", "pbx_functions"];
+pub const RESELLER_GROUP_RIGHTS: &[&str] = &[
+    "calling_cards",
+    "call_shop",
+    "sms_addon",
+    "payment_gateways",
+    "autodialer",
+    "pbx_functions",
+];
 
 pub type Rights = HashMap<String, i64>;
 
@@ -82,8 +93,9 @@ impl User {
 }
 
 /// Device types `device_create` accepts, in their stored spelling (spec E.2, G23).
-pub const DEVICE_TYPES: &[&str] =
-    &["SIP", "PJSIP", "IAX2", "FAX", "Virtual", "H323", "dahdi", "ZAP", "Skype"];
+pub const DEVICE_TYPES: &[&str] = &[
+    "SIP", "PJSIP", "IAX2", "FAX", "Virtual", "H323", "dahdi", "ZAP", "Skype",
+];
 
 /// The stored spelling of a device type (case-insensitive; `ZAP` is stored as `dahdi`).
 pub fn canonical_device_type(text: &str) -> Option<&'static str> {

@@ -18,12 +18,16 @@ const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 fn os_rng() -> rand::rngs::StdRng {
     // A generator seeded from the OS for each value; SysRng itself is the fallible OS source.
     let mut seed = [0u8; 32];
-    SysRng.try_fill_bytes(&mut seed).expect("the OS random source is unavailable");
+    SysRng
+        .try_fill_bytes(&mut seed)
+        .expect("the OS random source is unavailable");
     rand::SeedableRng::from_seed(seed)
 }
 
 fn pick(alphabet: &[u8], count: usize, rng: &mut impl rand::Rng) -> Vec<u8> {
-    (0..count).map(|_| alphabet[rng.random_range(0..alphabet.len())]).collect()
+    (0..count)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+        .collect()
 }
 
 /// A user's immutable 10-character `[a-z0-9]` uniquehash.
@@ -74,14 +78,16 @@ pub struct PasswordCost {
 
 impl Default for PasswordCost {
     fn default() -> Self {
-        PasswordCost { memory_kib: Params::DEFAULT_M_COST, iterations: Params::DEFAULT_T_COST }
+        PasswordCost {
+            memory_kib: Params::DEFAULT_M_COST,
+            iterations: Params::DEFAULT_T_COST,
+        }
     }
 }
 
 impl PasswordCost {
     fn hasher(self) -> Argon2<'static> {
-        let params = Params::new(self.memory_kib, self.iterations, 1, None)
-            .unwrap_or_else(|_| Params::default());
+        let params = Params::new(self.memory_kib, self.iterations, 1, None).unwrap_or_else(|_| Params::default());
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
     }
 
@@ -127,7 +133,10 @@ mod tests {
 
     #[test]
     fn passwords_round_trip_through_argon2id() {
-        let cost = PasswordCost { memory_kib: 1024, iterations: 1 };
+        let cost = PasswordCost {
+            memory_kib: 1024,
+            iterations: 1,
+        };
         let phc = cost.hash("s3cret!");
         assert!(phc.starts_with("$argon2id$"));
         assert!(verify_password("s3cret!", &phc));

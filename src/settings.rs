@@ -44,7 +44,12 @@ pub struct Setting {
 pub const DEFAULT_REGISTRATION_NOTICE: &str = "*ATTENTION! These settings are for you to configure your DEVICE. \nIn order to login to this system you need to use settings you have entered before!";
 
 const fn setting(name: &'static str, scope: Scope, default: &'static str, kind: Kind) -> Setting {
-    Setting { name, scope, default, kind }
+    Setting {
+        name,
+        scope,
+        default,
+        kind,
+    }
 }
 
 use Kind::*;
@@ -95,8 +100,7 @@ impl Setting {
             SecretKey => value.is_empty() || value.chars().count() >= 6,
             DeviceType => DEVICE_TYPES.iter().any(|t| t.eq_ignore_ascii_case(value)),
             OptionalId => {
-                value.is_empty()
-                    || (value.len() <= 18 && value.bytes().all(|b| b.is_ascii_digit()) && value != "0")
+                value.is_empty() || (value.len() <= 18 && value.bytes().all(|b| b.is_ascii_digit()) && value != "0")
             }
             NonEmptyText => !value.trim().is_empty(),
             Text => true,
@@ -148,7 +152,9 @@ impl Resolved {
             Owner => self.own.get(name),
             Admin => None,
         };
-        own.or_else(|| self.admin.get(name)).map(String::as_str).unwrap_or(setting.default)
+        own.or_else(|| self.admin.get(name))
+            .map(String::as_str)
+            .unwrap_or(setting.default)
     }
 
     pub fn is_on(&self, name: &str) -> bool {

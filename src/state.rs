@@ -27,7 +27,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: DynStore, config: Config) -> AppState {
-        AppState { settings: Arc::new(SettingsCache::new(store.clone())), store, config: Arc::new(config) }
+        AppState {
+            settings: Arc::new(SettingsCache::new(store.clone())),
+            store,
+            config: Arc::new(config),
+        }
     }
 }
 
@@ -38,7 +42,10 @@ pub struct SettingsCache {
 
 impl SettingsCache {
     pub fn new(store: DynStore) -> SettingsCache {
-        SettingsCache { store, scopes: Mutex::new(HashMap::new()) }
+        SettingsCache {
+            store,
+            scopes: Mutex::new(HashMap::new()),
+        }
     }
 
     async fn stored(&self, owner_id: i64) -> StoreResult<Arc<StoredSettings>> {
@@ -58,7 +65,11 @@ impl SettingsCache {
     /// The settings in force for an owner scope (0 = admin).
     pub async fn resolved(&self, scope: i64) -> StoreResult<Resolved> {
         let admin = self.stored(0).await?;
-        let own = if scope == 0 { admin.clone() } else { self.stored(scope).await? };
+        let own = if scope == 0 {
+            admin.clone()
+        } else {
+            self.stored(scope).await?
+        };
         Ok(Resolved::new(own, admin))
     }
 

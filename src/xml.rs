@@ -109,8 +109,7 @@ mod tests {
 
     #[test]
     fn empty_text_and_empty_container_are_never_self_closing() {
-        let doc = Node::parent("page", vec![Node::leaf("a", ""), Node::parent("b", vec![])])
-            .into_document();
+        let doc = Node::parent("page", vec![Node::leaf("a", ""), Node::parent("b", vec![])]).into_document();
         assert!(doc.contains("  <a></a>\n  <b></b>\n"));
     }
 

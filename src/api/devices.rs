@@ -23,20 +23,33 @@ const EXTENSION_TAKEN: &str = "Extension already exists in User's PBX Pool";
 
 /// `extension`: `[0-9a-z#*]+`.
 fn valid_extension(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'#' || b == b'*')
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'#' || b == b'*')
 }
 
 async fn device_create(call: Call) -> Result<Node, ApiError> {
-    let Call { state, params, caller, settings, .. } = call;
+    let Call {
+        state,
+        params,
+        caller,
+        settings,
+        ..
+    } = call;
     let store = &state.store;
     // 1. caller
-    let Some(caller) = caller else { return refuse("Bad login") };
+    let Some(caller) = caller else {
+        return refuse("Bad login");
+    };
     // 2. the user who will own the device
     let target = match parse_id(params.text("user_id")) {
         Some(id) => store.user_by_id(id).await?,
         None => None,
     };
-    let Some(target) = target else { return refuse("User was not found") };
+    let Some(target) = target else {
+        return refuse("User was not found");
+    };
     // 3. who may manage that user
     let may_manage = match caller.usertype {
         UserType::User => false,
@@ -48,13 +61,25 @@ async fn device_create(call: Call) -> Result<Node, ApiError> {
     }
     // 4. type: blank means the default of the owner of the device's user
     let owner_settings = state.settings.resolved(target.owner_id).await?;
-    let requested = params.non_blank("type").unwrap_or_else(|| owner_settings.get("default_device_type"));
+    let requested = params
+        .non_blank("type")
+        .unwrap_or_else(|| owner_settings.get("default_device_type"));
     let device_type = match canonical_device_type(requested) {
-        Some("Virtual") if caller.usertype == UserType::Reseller && !settings.is_on("resellers_allow_use_virtual_device") => None,
-        Some("dahdi") if caller.usertype == UserType::Reseller && !settings.is_on("resellers_allow_use_dahdi_device") => None,
+        Some("Virtual")
+            if caller.usertype == UserType::Reseller && !settings.is_on("resellers_allow_use_virtual_device") =>
+        {
+            None
+        }
+        Some("dahdi")
+            if caller.usertype == UserType::Reseller && !settings.is_on("resellers_allow_use_dahdi_device") =>
+        {
+            None
+        }
         found => found,
     };
-    let Some(device_type) = device_type else { return refuse("Device type invalid") };
+    let Some(device_type) = device_type else {
+        return refuse("Device type invalid");
+    };
     // 5. device group of that user
     let devicegroup_id = match params.non_blank("devicegroup_id") {
         None => None,
@@ -115,7 +140,10 @@ async fn device_create(call: Call) -> Result<Node, ApiError> {
     };
     // 10. anything else
     if extension.as_deref().is_some_and(|e| !valid_extension(e)) {
-        return Err(ApiError::with_messages(NOT_CREATED, vec!["Extension is invalid".into()]));
+        return Err(ApiError::with_messages(
+            NOT_CREATED,
+            vec!["Extension is invalid".into()],
+        ));
     }
 
     let device = NewDevice {

@@ -18,7 +18,13 @@ pub const METHODS: &[ApiMethod] = &[ApiMethod {
 }];
 
 async fn did_create(call: Call) -> Result<Node, ApiError> {
-    let Call { state, params, caller, settings, test } = call;
+    let Call {
+        state,
+        params,
+        caller,
+        settings,
+        test,
+    } = call;
     let store = &state.store;
     // 1. caller
     let caller = match caller {
@@ -36,7 +42,9 @@ async fn did_create(call: Call) -> Result<Node, ApiError> {
         Some(id) => store.provider(id).await?,
         None => None,
     };
-    let Some(provider) = provider.filter(|p| !p.hidden) else { return refuse("Provider was not found") };
+    let Some(provider) = provider.filter(|p| !p.hidden) else {
+        return refuse("Provider was not found");
+    };
     // 3. provider usable by the caller
     let usable = if is_reseller {
         provider.owner_id == caller.id || Some(provider.id) == reseller_default

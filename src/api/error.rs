@@ -51,11 +51,17 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn method(error: impl Into<String>) -> ApiError {
-        ApiError::Method { error: error.into(), messages: Vec::new() }
+        ApiError::Method {
+            error: error.into(),
+            messages: Vec::new(),
+        }
     }
 
     pub fn with_messages(error: impl Into<String>, messages: Vec<String>) -> ApiError {
-        ApiError::Method { error: error.into(), messages }
+        ApiError::Method {
+            error: error.into(),
+            messages,
+        }
     }
 }
 
@@ -77,15 +83,23 @@ mod tests {
     #[test]
     fn envelopes() {
         let d = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-        assert_eq!(Envelope::Status.render("Incorrect hash", &[]), format!("{d}<status>\n  <error>Incorrect hash</error>\n</status>\n"));
+        assert_eq!(
+            Envelope::Status.render("Incorrect hash", &[]),
+            format!("{d}<status>\n  <error>Incorrect hash</error>\n</status>\n")
+        );
         assert_eq!(
             Envelope::Page.render("Device was not created", &["No free extension".into()]),
-            format!("{d}<page>\n  <error>Device was not created</error>\n  <message>No free extension</message>\n</page>\n")
+            format!(
+                "{d}<page>\n  <error>Device was not created</error>\n  <message>No free extension</message>\n</page>\n"
+            )
         );
         assert_eq!(
             Envelope::PageStatus.render("DID already exists", &[]),
             format!("{d}<page>\n  <status>\n    <error>DID already exists</error>\n  </status>\n</page>\n")
         );
-        assert_eq!(Envelope::Error.render("Access Denied", &[]), format!("{d}<error>Access Denied</error>\n"));
+        assert_eq!(
+            Envelope::Error.render("Access Denied", &[]),
+            format!("{d}<error>Access Denied</error>\n")
+        );
     }
 }

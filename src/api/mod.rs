@@ -86,10 +86,17 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 static REGISTRY: LazyLock<HashMap<&'static str, &'static ApiMethod>> = LazyLock::new(|| {
-    let families: &[&'static [ApiMethod]] =
-        &[users::METHODS, devices::METHODS, dids::METHODS, reseller_groups::METHODS];
-    let mut registry: HashMap<&'static str, &'static ApiMethod> =
-        families.iter().flat_map(|methods| methods.iter()).map(|m| (m.name, m)).collect();
+    let families: &[&'static [ApiMethod]] = &[
+        users::METHODS,
+        devices::METHODS,
+        dids::METHODS,
+        reseller_groups::METHODS,
+    ];
+    let mut registry: HashMap<&'static str, &'static ApiMethod> = families
+        .iter()
+        .flat_map(|methods| methods.iter())
+        .map(|m| (m.name, m))
+        .collect();
     for (alias, canonical) in ALIASES {
         if let Some(method) = registry.get(canonical).copied() {
             registry.insert(alias, method);
@@ -114,9 +121,14 @@ pub fn method_names() -> Vec<&'static str> {
 /// `/api/<method>` and `/billing/api/<method>`; one trailing `/` is tolerated.
 pub async fn handle_path(state: State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
-    let rest = path.strip_prefix("/billing/api/").or_else(|| path.strip_prefix("/api/")).unwrap_or(path);
+    let rest = path
+        .strip_prefix("/billing/api/")
+        .or_else(|| path.strip_prefix("/api/"))
+        .unwrap_or(path);
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let name = percent_encoding::percent_decode_str(rest).decode_utf8_lossy().into_owned();
+    let name = percent_encoding::percent_decode_str(rest)
+        .decode_utf8_lossy()
+        .into_owned();
     handle(state, Some(name), request).await
 }
 
@@ -183,7 +195,12 @@ async fn read_body(headers: &axum::http::HeaderMap, body: Body) -> Result<bytes:
 }
 
 fn method_not_allowed() -> Response {
-    (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, POST")], Body::empty()).into_response()
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, "GET, POST")],
+        Body::empty(),
+    )
+        .into_response()
 }
 
 enum Outcome {
@@ -208,7 +225,10 @@ async fn finish_with_test(
     let (status, result, body) = match outcome {
         Outcome::Success(node) => (StatusCode::OK, "ok".to_owned(), node.into_document()),
         Outcome::Undefined(name) => {
-            let node = Node::parent("error", vec![Node::leaf("type", "Undefined method"), Node::leaf("name", name)]);
+            let node = Node::parent(
+                "error",
+                vec![Node::leaf("type", "Undefined method"), Node::leaf("name", name)],
+            );
             (StatusCode::OK, "undefined method".to_owned(), node.into_document())
         }
         Outcome::Error(method, error) => render_error(method, error),
@@ -230,8 +250,14 @@ async fn finish_with_test(
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     let (content_type, file) = match (xml_flag, test) {
-        (false, false) => ("text/html; charset=utf-8", Some("attachment; filename=\"mor_api_response.html\"")),
-        (true, false) => ("text/xml; charset=utf-8", Some("attachment; filename=\"mor_api_response.xml\"")),
+        (false, false) => (
+            "text/html; charset=utf-8",
+            Some("attachment; filename=\"mor_api_response.html\""),
+        ),
+        (true, false) => (
+            "text/xml; charset=utf-8",
+            Some("attachment; filename=\"mor_api_response.xml\""),
+        ),
         (false, true) => ("text/html; charset=utf-8", None),
         (true, true) => ("application/xml; charset=utf-8", None),
     };
@@ -246,12 +272,18 @@ async fn finish_with_test(
 fn render_error(method: Option<&'static ApiMethod>, error: ApiError) -> (StatusCode, String, String) {
     match (error, method) {
         (ApiError::Request(message), _) => {
-            let status = if message == "Request too large" { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::OK };
+            let status = if message == "Request too large" {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::OK
+            };
             (status, message.to_owned(), Envelope::Status.render(message, &[]))
         }
-        (ApiError::Precheck(message), Some(method)) => {
-            (StatusCode::OK, message.to_owned(), method.precheck_envelope.render(message, &[]))
-        }
+        (ApiError::Precheck(message), Some(method)) => (
+            StatusCode::OK,
+            message.to_owned(),
+            method.precheck_envelope.render(message, &[]),
+        ),
         (ApiError::Method { error, messages }, Some(method)) => {
             let body = method.envelope.render(&error, &messages);
             (StatusCode::OK, error, body)
@@ -260,11 +292,19 @@ fn render_error(method: Option<&'static ApiMethod>, error: ApiError) -> (StatusC
             tracing::error!(target: "moray::api", method = method.name, error = detail.as_str(), "internal error");
             let (error, message) = method.failure;
             let messages: Vec<String> = message.map(str::to_owned).into_iter().collect();
-            (StatusCode::OK, format!("internal error: {error}"), method.envelope.render(error, &messages))
+            (
+                StatusCode::OK,
+                format!("internal error: {error}"),
+                method.envelope.render(error, &messages),
+            )
         }
         (error, None) => {
             tracing::error!(target: "moray::api", error = %error, "error outside a method");
-            (StatusCode::OK, error.to_string(), Envelope::Status.render("Invalid request", &[]))
+            (
+                StatusCode::OK,
+                error.to_string(),
+                Envelope::Status.render("Invalid request", &[]),
+            )
         }
     }
 }

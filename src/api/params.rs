@@ -181,13 +181,21 @@ pub fn ruby_float(x: f64) -> String {
         // `{:e}` gives the shortest round-trip mantissa, e.g. `1.5e20`, `1e-5`.
         let formatted = format!("{x:e}");
         let (mantissa, exponent) = formatted.split_once('e').unwrap_or((&formatted, "0"));
-        let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
+        let mantissa = if mantissa.contains('.') {
+            mantissa.to_string()
+        } else {
+            format!("{mantissa}.0")
+        };
         let exponent: i32 = exponent.parse().unwrap_or(0);
         let sign = if exponent < 0 { '-' } else { '+' };
         return format!("{mantissa}e{sign}{:02}", exponent.abs());
     }
     let plain = format!("{x}");
-    if plain.contains('.') { plain } else { format!("{plain}.0") }
+    if plain.contains('.') {
+        plain
+    } else {
+        format!("{plain}.0")
+    }
 }
 
 #[cfg(test)]
@@ -200,7 +208,11 @@ mod tests {
 
     #[test]
     fn query_wins_over_body_and_last_wins_within_a_source() {
-        let p = parse(Some("a=1&a=2"), Some("application/x-www-form-urlencoded"), "a=3&b=x+y%21");
+        let p = parse(
+            Some("a=1&a=2"),
+            Some("application/x-www-form-urlencoded"),
+            "a=3&b=x+y%21",
+        );
         assert_eq!(p.get("a"), Some("2"));
         assert_eq!(p.get("b"), Some("x y!"));
     }

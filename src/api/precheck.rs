@@ -21,7 +21,13 @@ pub async fn run(state: &AppState, method: &ApiMethod, params: Params, is_get: b
         }
     }
     let test = params.get("test") == Some("1");
-    Ok(Call { state: state.clone(), params, caller, settings, test })
+    Ok(Call {
+        state: state.clone(),
+        params,
+        caller,
+        settings,
+        test,
+    })
 }
 
 /// Pre-check 1. A blocked user counts as not found.

@@ -20,13 +20,17 @@ pub const METHODS: &[ApiMethod] = &[ApiMethod {
 const NOT_UNIQUE: &str = "Group name must be unique";
 
 async fn reseller_group_create(call: Call) -> Result<Node, ApiError> {
-    let Call { state, params, caller, .. } = call;
+    let Call {
+        state, params, caller, ..
+    } = call;
     // 1. admin only. `Registration over API is disabled` is never sent here (spec E.4, G14).
     if !caller.is_some_and(|c| c.usertype == UserType::Admin) {
         return refuse("Access Denied");
     }
     // 2., 3. name
-    let Some(name) = params.non_blank("name") else { return refuse("Reseller Group Name must be specified") };
+    let Some(name) = params.non_blank("name") else {
+        return refuse("Reseller Group Name must be specified");
+    };
     if state.store.group_name_in_use(name).await? {
         return refuse(NOT_UNIQUE);
     }
@@ -47,6 +51,9 @@ async fn reseller_group_create(call: Call) -> Result<Node, ApiError> {
     }
     Ok(Node::parent(
         "page",
-        vec![Node::parent("status", vec![Node::leaf("success", "Reseller Group successfully created")])],
+        vec![Node::parent(
+            "status",
+            vec![Node::leaf("success", "Reseller Group successfully created")],
+        )],
     ))
 }

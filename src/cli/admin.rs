@@ -66,7 +66,10 @@ pub async fn add_user(store: DynStore, config: Config, args: UserAddArgs) -> any
     };
     let (id, usertype, uniquehash) = admin::create_user(&store, &config, spec).await?;
     if args.json {
-        println!("{}", json!({ "id": id, "username": username, "usertype": usertype.as_str(), "uniquehash": uniquehash }));
+        println!(
+            "{}",
+            json!({ "id": id, "username": username, "usertype": usertype.as_str(), "uniquehash": uniquehash })
+        );
     } else {
         println!("user created: id {id}, uniquehash {uniquehash}");
     }
@@ -86,7 +89,9 @@ pub async fn add_provider(store: DynStore, name: String, owner: Option<String>, 
 /// Like MOR's "Generate hash": the same code the server checks with, primary list.
 pub async fn hash(store: DynStore, args: HashArgs) -> anyhow::Result<()> {
     let method = api::route(&args.method).with_context(|| format!("unknown API method {:?}", args.method))?;
-    let lists = method.hash.with_context(|| format!("{} is not hash-checked", method.name))?;
+    let lists = method
+        .hash
+        .with_context(|| format!("{} is not hash-checked", method.name))?;
     let mut params = Params::new();
     for pair in &args.params {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -96,9 +101,11 @@ pub async fn hash(store: DynStore, args: HashArgs) -> anyhow::Result<()> {
         Some(secret) => secret,
         None => {
             let settings = store.settings(0).await?;
-            settings.get("api_secret_key").cloned().filter(|k| !k.is_empty()).context(
-                "admin has no API secret key: pass --secret or run moray init",
-            )?
+            settings
+                .get("api_secret_key")
+                .cloned()
+                .filter(|k| !k.is_empty())
+                .context("admin has no API secret key: pass --secret or run moray init")?
         }
     };
     let text = hash::hashed_string(lists[0], &params, &secret, false);

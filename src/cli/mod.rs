@@ -162,7 +162,10 @@ pub struct HashArgs {
 impl Cli {
     fn config(&self) -> Config {
         Config {
-            password_cost: PasswordCost { memory_kib: self.argon2_memory_kib, iterations: self.argon2_iterations },
+            password_cost: PasswordCost {
+                memory_kib: self.argon2_memory_kib,
+                iterations: self.argon2_iterations,
+            },
         }
     }
 }
@@ -170,11 +173,19 @@ impl Cli {
 /// Parses the command line, runs the command, and maps failures to a one-line message.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
+    let default_level = if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MORAY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

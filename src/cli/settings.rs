@@ -11,7 +11,10 @@ use crate::storage::DynStore;
 /// The owner scope named by `--owner` (admin = 0 when absent or `admin`).
 async fn scope_of(store: &DynStore, owner: Option<&str>) -> anyhow::Result<i64> {
     let Some(name) = owner else { return Ok(0) };
-    let user = store.user_by_username(name).await?.with_context(|| format!("no user named {name:?}"))?;
+    let user = store
+        .user_by_username(name)
+        .await?
+        .with_context(|| format!("no user named {name:?}"))?;
     match user.usertype {
         UserType::Admin => Ok(0),
         UserType::Reseller => Ok(user.id),

@@ -218,11 +218,9 @@ pub async fn open(url: &str) -> anyhow::Result<DynStore> {
     let (scheme, _) = url.split_once(':').unwrap_or(("", url));
     match scheme {
         "sqlite" => Ok(Arc::new(sqlite::SqliteStore::open(url).await?)),
-        "postgres" | "postgresql" | "mysql" | "mariadb" => anyhow::bail!(
-            "the {scheme} backend is not available in this build yet; use a sqlite:// URL"
-        ),
-        _ => anyhow::bail!(
-            "unsupported database URL {url:?}: expected sqlite://PATH (e.g. sqlite://moray.db)"
-        ),
+        "postgres" | "postgresql" | "mysql" | "mariadb" => {
+            anyhow::bail!("the {scheme} backend is not available in this build yet; use a sqlite:// URL")
+        }
+        _ => anyhow::bail!("unsupported database URL {url:?}: expected sqlite://PATH (e.g. sqlite://moray.db)"),
     }
 }

@@ -7,7 +7,18 @@ use crate::handler;
 
 /// Registration hash lists: the primary list, then the PHP client's shorter one (spec B.2).
 const REGISTRATION_HASH: &[&[&str]] = &[
-    &["email", "id", "lcr_id", "device_type", "username", "first_name", "last_name", "caller_id", "state", "device_location_id"],
+    &[
+        "email",
+        "id",
+        "lcr_id",
+        "device_type",
+        "username",
+        "first_name",
+        "last_name",
+        "caller_id",
+        "state",
+        "device_location_id",
+    ],
     &["email", "id", "device_type", "username", "first_name", "last_name"],
 ];
 

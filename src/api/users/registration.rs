@@ -37,7 +37,13 @@ const PHONES: &[(&str, &str, &str)] = &[
 ];
 
 async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
-    let Call { state, params, caller: owner, settings, .. } = call;
+    let Call {
+        state,
+        params,
+        caller: owner,
+        settings,
+        ..
+    } = call;
     let store = &state.store;
     // 1. the owner found from `id`
     let Some(owner) = owner else {
@@ -52,7 +58,9 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
         return refuse("Registration over API is disabled");
     }
     // 3., 4. username
-    let Some(username) = params.non_blank("username") else { return refuse("Please enter username") };
+    let Some(username) = params.non_blank("username") else {
+        return refuse("Please enter username");
+    };
     if store.user_by_username(username).await?.is_some() {
         return refuse(USERNAME_TAKEN);
     }
@@ -119,7 +127,9 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
     }
     // 18. device type
     let device_type = params.non_blank("device_type").and_then(registration_device_type);
-    let Some(device_type) = device_type else { return refuse("Enter device type") };
+    let Some(device_type) = device_type else {
+        return refuse("Enter device type");
+    };
     // 19.–21. optional references, checked when present
     let lcr_id = match params.get("lcr_id") {
         None => None,
@@ -234,7 +244,10 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
         pin: PinChoice::Random(settings.number("device_pin_length").max(0) as usize),
         description: String::new(),
         devicegroup_id: None,
-        callerid: params.non_blank("caller_id").map(|cid| format!("<{cid}>")).unwrap_or_default(),
+        callerid: params
+            .non_blank("caller_id")
+            .map(|cid| format!("<{cid}>"))
+            .unwrap_or_default(),
         location_id,
         timeout: None,
         fromuser: String::new(),
@@ -246,7 +259,14 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
         Err(e) => return Err(e.into()),
     };
     notify_after_registration(&settings, owner.usertype, email);
-    Ok(success(contract, &settings, &registered, device_type, email, params.non_blank("caller_id")))
+    Ok(success(
+        contract,
+        &settings,
+        &registered,
+        device_type,
+        email,
+        params.non_blank("caller_id"),
+    ))
 }
 
 /// Checks 6–10 (spec E.1).
@@ -278,7 +298,10 @@ fn check_password(settings: &Resolved, contract: Contract, username: &str, passw
     }
     let username_minimum = settings.number("default_user_username_length").max(1);
     if (username.chars().count() as i64) < username_minimum {
-        return refuse(&format!("Username must be longer than {} characters", username_minimum - 1));
+        return refuse(&format!(
+            "Username must be longer than {} characters",
+            username_minimum - 1
+        ));
     }
     if password == username {
         return refuse("Please enter password not equal to username");
@@ -288,7 +311,9 @@ fn check_password(settings: &Resolved, contract: Contract, username: &str, passw
 
 /// Registration accepts `SIP`, `IAX2` and (Compat) `Virtual`, case-insensitively.
 fn registration_device_type(text: &str) -> Option<&'static str> {
-    ["SIP", "IAX2", "Virtual"].into_iter().find(|t| t.eq_ignore_ascii_case(text))
+    ["SIP", "IAX2", "Virtual"]
+        .into_iter()
+        .find(|t| t.eq_ignore_ascii_case(text))
 }
 
 /// DECISION (spec E.1 check 15): at most 254 characters, one `@`, a non-empty local part without
@@ -297,13 +322,17 @@ fn valid_email(email: &str) -> bool {
     if email.chars().count() > 254 {
         return false;
     }
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     if local.is_empty() || local.chars().any(char::is_whitespace) || domain.contains('@') {
         return false;
     }
     let labels: Vec<&str> = domain.split('.').collect();
     labels.len() >= 2
-        && labels.iter().all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && labels
+            .iter()
+            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
 /// A uniqueness race lost at commit answers with the message of the check that lost it.
@@ -330,7 +359,10 @@ fn notify_after_registration(settings: &Resolved, owner_type: UserType, email: &
         UserType::Reseller => "send_email_to_reseller_after_registration",
         _ => "send_email_to_admin_after_registration",
     };
-    let wanted = [("user", settings.is_on("send_email_to_user_after_registration")), ("owner", settings.is_on(owner_setting))];
+    let wanted = [
+        ("user", settings.is_on("send_email_to_user_after_registration")),
+        ("owner", settings.is_on(owner_setting)),
+    ];
     for (recipient, on) in wanted {
         if on {
             tracing::warn!(target: "moray::mail", recipient, to_user = recipient == "user" && !email.is_empty(), "registration e-mail not sent: no mail transport is configured");

@@ -1,7 +1,12 @@
 //! The embedded SQLite backend: one file in WAL mode with `synchronous=FULL` (an acknowledged
 //! write survives a power cut), a small pool of read connections, and one group-committing writer.
 
-mod queries;
+mod devices;
+mod dids;
+mod install;
+mod providers;
+mod sql;
+mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -77,7 +82,8 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         MIGRATIONS.len()
     );
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
-        tx.execute_batch(sql).with_context(|| format!("migration {} failed", index + 1))?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("migration {} failed", index + 1))?;
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
     }
     tx.commit()?;
@@ -89,13 +95,16 @@ impl SqliteStore {
         let path = path_from_url(url)?;
         let opened = path.clone();
         let conn = tokio::task::spawn_blocking(move || -> anyhow::Result<Connection> {
-            let mut conn = connect(&opened, true)
-                .with_context(|| format!("cannot open SQLite database {}", opened.display()))?;
+            let mut conn =
+                connect(&opened, true).with_context(|| format!("cannot open SQLite database {}", opened.display()))?;
             migrate(&mut conn)?;
             Ok(conn)
         })
         .await??;
-        Ok(SqliteStore { readers: Arc::new(ReadPool::new(path)), writer: Writer::start(conn) })
+        Ok(SqliteStore {
+            readers: Arc::new(ReadPool::new(path)),
+            writer: Writer::start(conn),
+        })
     }
 
     async fn read<T, F>(&self, work: F) -> StoreResult<T>
@@ -116,7 +125,11 @@ struct ReadPool {
 
 impl ReadPool {
     fn new(path: PathBuf) -> ReadPool {
-        ReadPool { path, idle: Mutex::new(Vec::new()), permits: Semaphore::new(READERS) }
+        ReadPool {
+            path,
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(READERS),
+        }
     }
 
     async fn run<T, F>(self: Arc<Self>, work: F) -> StoreResult<T>
@@ -124,7 +137,11 @@ impl ReadPool {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let _permit = self.permits.acquire().await.map_err(|e| StoreError::Backend(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
             let conn = pool.idle.lock().map_err(|e| StoreError::Backend(e.to_string()))?.pop();
@@ -146,133 +163,147 @@ impl ReadPool {
 #[async_trait]
 impl Store for SqliteStore {
     async fn is_initialized(&self) -> StoreResult<bool> {
-        self.read(queries::is_initialized).await
+        self.read(install::is_initialized).await
     }
 
     async fn initialize(&self, admin: NewAdmin) -> StoreResult<bool> {
         let today = crate::model::today();
-        self.writer.write(move |s| queries::initialize(&s.conn, &admin, &today)).await
+        self.writer
+            .write(move |s| install::initialize(&s.conn, &admin, &today))
+            .await
     }
 
     async fn settings(&self, owner_id: i64) -> StoreResult<StoredSettings> {
-        self.read(move |c| queries::settings(c, owner_id)).await
+        self.read(move |c| install::settings(c, owner_id)).await
     }
 
     async fn set_setting(&self, owner_id: i64, name: &str, value: &str) -> StoreResult<()> {
         let (name, value) = (name.to_owned(), value.to_owned());
-        self.writer.write(move |s| queries::set_setting(&s.conn, owner_id, &name, &value)).await
+        self.writer
+            .write(move |s| install::set_setting(&s.conn, owner_id, &name, &value))
+            .await
     }
 
     async fn unset_setting(&self, owner_id: i64, name: &str) -> StoreResult<()> {
         let name = name.to_owned();
-        self.writer.write(move |s| queries::unset_setting(&s.conn, owner_id, &name)).await
+        self.writer
+            .write(move |s| install::unset_setting(&s.conn, owner_id, &name))
+            .await
     }
 
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        self.read(move |c| queries::user_by_id(c, id)).await
+        self.read(move |c| users::user_by_id(c, id)).await
     }
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
         let username = username.to_owned();
-        self.read(move |c| queries::user_by_username(c, &username)).await
+        self.read(move |c| users::user_by_username(c, &username)).await
     }
 
     async fn user_by_uniquehash(&self, uniquehash: &str) -> StoreResult<Option<User>> {
         let uniquehash = uniquehash.to_owned();
-        self.read(move |c| queries::user_by_uniquehash(c, &uniquehash)).await
+        self.read(move |c| users::user_by_uniquehash(c, &uniquehash)).await
     }
 
     async fn email_in_use(&self, email: &str) -> StoreResult<bool> {
         let email = email.to_owned();
-        self.read(move |c| queries::email_in_use(c, &email)).await
+        self.read(move |c| users::email_in_use(c, &email)).await
     }
 
     async fn cli_in_use(&self, cli: &str) -> StoreResult<bool> {
         let cli = cli.to_owned();
-        self.read(move |c| queries::cli_in_use(c, &cli)).await
+        self.read(move |c| devices::cli_in_use(c, &cli)).await
     }
 
     async fn country_exists(&self, id: i64) -> StoreResult<bool> {
-        self.read(move |c| queries::country_exists(c, id)).await
+        self.read(move |c| install::country_exists(c, id)).await
     }
 
     async fn lcr_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| queries::lcr_owner(c, id)).await
+        self.read(move |c| install::lcr_owner(c, id)).await
     }
 
     async fn tariff_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| queries::tariff_owner(c, id)).await
+        self.read(move |c| install::tariff_owner(c, id)).await
     }
 
     async fn location_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| queries::location_owner(c, id)).await
+        self.read(move |c| install::location_owner(c, id)).await
     }
 
     async fn permission_group(&self, id: i64) -> StoreResult<Option<PermissionGroup>> {
-        self.read(move |c| queries::permission_group(c, id)).await
+        self.read(move |c| users::permission_group(c, id)).await
     }
 
     async fn group_name_in_use(&self, name: &str) -> StoreResult<bool> {
         let name = name.to_owned();
-        self.read(move |c| queries::group_name_in_use(c, &name)).await
+        self.read(move |c| users::group_name_in_use(c, &name)).await
     }
 
     async fn default_user(&self, owner_id: i64) -> StoreResult<Option<DefaultUser>> {
-        self.read(move |c| queries::default_user(c, owner_id)).await
+        self.read(move |c| users::default_user(c, owner_id)).await
     }
 
     async fn device_group(&self, id: i64) -> StoreResult<Option<DeviceGroup>> {
-        self.read(move |c| queries::device_group(c, id)).await
+        self.read(move |c| devices::device_group(c, id)).await
     }
 
     async fn pin_in_use(&self, pin: &str) -> StoreResult<bool> {
         let pin = pin.to_owned();
-        self.read(move |c| queries::pin_in_use(c, &pin)).await
+        self.read(move |c| devices::pin_in_use(c, &pin)).await
     }
 
     async fn device_name_in_use(&self, name: &str) -> StoreResult<bool> {
         let name = name.to_owned();
-        self.read(move |c| queries::device_name_in_use(c, &name)).await
+        self.read(move |c| devices::device_name_in_use(c, &name)).await
     }
 
     async fn provider(&self, id: i64) -> StoreResult<Option<Provider>> {
-        self.read(move |c| queries::provider(c, id)).await
+        self.read(move |c| providers::provider(c, id)).await
     }
 
     async fn did_exists(&self, did: &str) -> StoreResult<bool> {
         let did = did.to_owned();
-        self.read(move |c| queries::did_exists(c, &did)).await
+        self.read(move |c| dids::did_exists(c, &did)).await
     }
 
     async fn create_user(&self, user: NewUser) -> StoreResult<i64> {
-        self.writer.write(move |s| queries::insert_user(&s.conn, &user).map(|(id, _)| id)).await
+        self.writer
+            .write(move |s| users::insert_user(&s.conn, &user).map(|(id, _)| id))
+            .await
     }
 
     async fn register(&self, user: NewUser, device: NewDevice) -> StoreResult<Registered> {
         self.writer
             .write(move |s| {
-                let (user_id, group_id) = queries::insert_user(&s.conn, &user)?;
+                let (user_id, group_id) = users::insert_user(&s.conn, &user)?;
                 let device = NewDevice { user_id, ..device };
-                let device = queries::insert_device(s, &device, Some(group_id))?;
+                let device = devices::insert_device(s, &device, Some(group_id))?;
                 Ok(Registered { user_id, device })
             })
             .await
     }
 
     async fn create_device(&self, device: NewDevice) -> StoreResult<CreatedDevice> {
-        self.writer.write(move |s| queries::insert_device(s, &device, None)).await
+        self.writer
+            .write(move |s| devices::insert_device(s, &device, None))
+            .await
     }
 
     async fn create_did(&self, did: NewDid) -> StoreResult<i64> {
-        self.writer.write(move |s| queries::insert_did(&s.conn, &did)).await
+        self.writer.write(move |s| dids::insert_did(&s.conn, &did)).await
     }
 
     async fn create_permission_group(&self, group: NewPermissionGroup) -> StoreResult<i64> {
-        self.writer.write(move |s| queries::insert_permission_group(&s.conn, &group)).await
+        self.writer
+            .write(move |s| users::insert_permission_group(&s.conn, &group))
+            .await
     }
 
     async fn create_provider(&self, provider: NewProvider) -> StoreResult<i64> {
-        self.writer.write(move |s| queries::insert_provider(&s.conn, &provider)).await
+        self.writer
+            .write(move |s| providers::insert_provider(&s.conn, &provider))
+            .await
     }
 }
 
@@ -283,7 +314,10 @@ mod tests {
     #[test]
     fn url_forms() {
         assert_eq!(path_from_url("sqlite://moray.db").unwrap(), PathBuf::from("moray.db"));
-        assert_eq!(path_from_url("sqlite:///tmp/x.db?mode=rwc").unwrap(), PathBuf::from("/tmp/x.db"));
+        assert_eq!(
+            path_from_url("sqlite:///tmp/x.db?mode=rwc").unwrap(),
+            PathBuf::from("/tmp/x.db")
+        );
         assert_eq!(path_from_url("sqlite:data.db").unwrap(), PathBuf::from("data.db"));
         assert!(path_from_url("sqlite://").is_err());
         assert!(path_from_url("sqlite://:memory:").is_err());

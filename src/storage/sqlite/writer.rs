@@ -81,7 +81,10 @@ impl Writer {
             .and_then(|v| v.parse::<u64>().ok())
             .filter(|ms| *ms > 0)
             .map(Duration::from_millis);
-        let state = WriteState { conn, extension_hint: (0, 0) };
+        let state = WriteState {
+            conn,
+            extension_hint: (0, 0),
+        };
         std::thread::Builder::new()
             .name("moray-sqlite-writer".into())
             .spawn(move || run(state, queue, commit_delay))
@@ -136,7 +139,11 @@ fn run_group(state: &mut WriteState, group: Vec<Box<dyn Job>>, commit_delay: Opt
             continue;
         }
         let (keep, completion) = job.run(state);
-        let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let end = if keep {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
         if let Err(e) = state.conn.execute_batch(end) {
             // A job's changes could not be kept apart: the whole group is rolled back.
             broken = Some(e.to_string());
