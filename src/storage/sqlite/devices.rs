@@ -1,12 +1,14 @@
 //! Devices, device groups and CLIs.
 
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::SqliteStore;
 use super::sql::exists;
 use super::writer::WriteState;
 use crate::model::DeviceGroup;
 use crate::secrets;
-use crate::storage::{CreatedDevice, NewDevice, PinChoice, StoreError, StoreResult};
+use crate::storage::{CreatedDevice, DeviceStore, NewDevice, PinChoice, StoreError, StoreResult};
 
 // ---- devices ----
 
@@ -200,4 +202,30 @@ pub(super) fn insert_device_group(conn: &Connection, user_id: i64) -> StoreResul
     conn.prepare_cached("INSERT INTO device_groups (user_id, name) VALUES (?1, 'primary')")?
         .execute([user_id])?;
     Ok(conn.last_insert_rowid())
+}
+
+#[async_trait]
+impl DeviceStore for SqliteStore {
+    async fn device_group(&self, id: i64) -> StoreResult<Option<DeviceGroup>> {
+        self.read(move |c| device_group(c, id)).await
+    }
+
+    async fn pin_in_use(&self, pin: &str) -> StoreResult<bool> {
+        let pin = pin.to_owned();
+        self.read(move |c| pin_in_use(c, &pin)).await
+    }
+
+    async fn cli_in_use(&self, cli: &str) -> StoreResult<bool> {
+        let cli = cli.to_owned();
+        self.read(move |c| cli_in_use(c, &cli)).await
+    }
+
+    async fn device_name_in_use(&self, name: &str) -> StoreResult<bool> {
+        let name = name.to_owned();
+        self.read(move |c| device_name_in_use(c, &name)).await
+    }
+
+    async fn create_device(&self, device: NewDevice) -> StoreResult<CreatedDevice> {
+        self.writer.write(move |s| insert_device(s, &device, None)).await
+    }
 }

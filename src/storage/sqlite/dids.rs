@@ -1,9 +1,11 @@
 //! DIDs.
 
+use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
+use super::SqliteStore;
 use super::sql::exists;
-use crate::storage::{NewDid, StoreResult};
+use crate::storage::{DidStore, NewDid, StoreResult};
 
 pub fn did_exists(conn: &Connection, did: &str) -> StoreResult<bool> {
     exists(conn, "SELECT EXISTS(SELECT 1 FROM dids WHERE did = ?1)", did)
@@ -23,4 +25,16 @@ pub fn insert_did(conn: &Connection, did: &NewDid) -> StoreResult<i64> {
         did.reseller_comment
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+#[async_trait]
+impl DidStore for SqliteStore {
+    async fn did_exists(&self, did: &str) -> StoreResult<bool> {
+        let did = did.to_owned();
+        self.read(move |c| did_exists(c, &did)).await
+    }
+
+    async fn create_did(&self, did: NewDid) -> StoreResult<i64> {
+        self.writer.write(move |s| insert_did(&s.conn, &did)).await
+    }
 }

@@ -1,11 +1,13 @@
 //! Install rows, settings, and the lookups with no API of their own (countries, tariffs, LCRs,
 //! locations).
 
+use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
+use super::SqliteStore;
 use super::sql::{exists, owner_of};
 use crate::settings::StoredSettings;
-use crate::storage::{NewAdmin, StoreResult};
+use crate::storage::{InstallStore, NewAdmin, StoreResult};
 
 // ---- install and settings ----
 
@@ -73,4 +75,50 @@ pub fn tariff_owner(conn: &Connection, id: i64) -> StoreResult<Option<i64>> {
 
 pub fn location_owner(conn: &Connection, id: i64) -> StoreResult<Option<i64>> {
     owner_of(conn, "locations", id)
+}
+
+#[async_trait]
+impl InstallStore for SqliteStore {
+    async fn is_initialized(&self) -> StoreResult<bool> {
+        self.read(is_initialized).await
+    }
+
+    async fn initialize(&self, admin: NewAdmin) -> StoreResult<bool> {
+        let today = crate::model::today();
+        self.writer.write(move |s| initialize(&s.conn, &admin, &today)).await
+    }
+
+    async fn settings(&self, owner_id: i64) -> StoreResult<StoredSettings> {
+        self.read(move |c| settings(c, owner_id)).await
+    }
+
+    async fn set_setting(&self, owner_id: i64, name: &str, value: &str) -> StoreResult<()> {
+        let (name, value) = (name.to_owned(), value.to_owned());
+        self.writer
+            .write(move |s| set_setting(&s.conn, owner_id, &name, &value))
+            .await
+    }
+
+    async fn unset_setting(&self, owner_id: i64, name: &str) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.writer
+            .write(move |s| unset_setting(&s.conn, owner_id, &name))
+            .await
+    }
+
+    async fn country_exists(&self, id: i64) -> StoreResult<bool> {
+        self.read(move |c| country_exists(c, id)).await
+    }
+
+    async fn lcr_owner(&self, id: i64) -> StoreResult<Option<i64>> {
+        self.read(move |c| lcr_owner(c, id)).await
+    }
+
+    async fn tariff_owner(&self, id: i64) -> StoreResult<Option<i64>> {
+        self.read(move |c| tariff_owner(c, id)).await
+    }
+
+    async fn location_owner(&self, id: i64) -> StoreResult<Option<i64>> {
+        self.read(move |c| location_owner(c, id)).await
+    }
 }

@@ -13,19 +13,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use tokio::sync::Semaphore;
 
 pub use writer::COMMIT_DELAY_ENV;
 use writer::Writer;
 
-use crate::model::{DefaultUser, DeviceGroup, PermissionGroup, Provider, User};
-use crate::settings::StoredSettings;
-use crate::storage::{
-    CreatedDevice, NewAdmin, NewDevice, NewDid, NewPermissionGroup, NewProvider, NewUser, Registered, Store,
-    StoreError, StoreResult,
-};
+use crate::storage::{StoreError, StoreResult};
 
 /// Migrations, applied in order; `PRAGMA user_version` records how many have run.
 /// Never edit one that has shipped: add a new file.
@@ -39,7 +33,7 @@ const READERS: usize = 4;
 
 pub struct SqliteStore {
     readers: Arc<ReadPool>,
-    writer: Writer,
+    pub(super) writer: Writer,
 }
 
 /// The file path named by `sqlite://PATH` (or `sqlite:PATH`); query options are ignored.
@@ -107,7 +101,7 @@ impl SqliteStore {
         })
     }
 
-    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    pub(super) async fn read<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
@@ -157,153 +151,6 @@ impl ReadPool {
         })
         .await
         .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn is_initialized(&self) -> StoreResult<bool> {
-        self.read(install::is_initialized).await
-    }
-
-    async fn initialize(&self, admin: NewAdmin) -> StoreResult<bool> {
-        let today = crate::model::today();
-        self.writer
-            .write(move |s| install::initialize(&s.conn, &admin, &today))
-            .await
-    }
-
-    async fn settings(&self, owner_id: i64) -> StoreResult<StoredSettings> {
-        self.read(move |c| install::settings(c, owner_id)).await
-    }
-
-    async fn set_setting(&self, owner_id: i64, name: &str, value: &str) -> StoreResult<()> {
-        let (name, value) = (name.to_owned(), value.to_owned());
-        self.writer
-            .write(move |s| install::set_setting(&s.conn, owner_id, &name, &value))
-            .await
-    }
-
-    async fn unset_setting(&self, owner_id: i64, name: &str) -> StoreResult<()> {
-        let name = name.to_owned();
-        self.writer
-            .write(move |s| install::unset_setting(&s.conn, owner_id, &name))
-            .await
-    }
-
-    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        self.read(move |c| users::user_by_id(c, id)).await
-    }
-
-    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        let username = username.to_owned();
-        self.read(move |c| users::user_by_username(c, &username)).await
-    }
-
-    async fn user_by_uniquehash(&self, uniquehash: &str) -> StoreResult<Option<User>> {
-        let uniquehash = uniquehash.to_owned();
-        self.read(move |c| users::user_by_uniquehash(c, &uniquehash)).await
-    }
-
-    async fn email_in_use(&self, email: &str) -> StoreResult<bool> {
-        let email = email.to_owned();
-        self.read(move |c| users::email_in_use(c, &email)).await
-    }
-
-    async fn cli_in_use(&self, cli: &str) -> StoreResult<bool> {
-        let cli = cli.to_owned();
-        self.read(move |c| devices::cli_in_use(c, &cli)).await
-    }
-
-    async fn country_exists(&self, id: i64) -> StoreResult<bool> {
-        self.read(move |c| install::country_exists(c, id)).await
-    }
-
-    async fn lcr_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| install::lcr_owner(c, id)).await
-    }
-
-    async fn tariff_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| install::tariff_owner(c, id)).await
-    }
-
-    async fn location_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| install::location_owner(c, id)).await
-    }
-
-    async fn permission_group(&self, id: i64) -> StoreResult<Option<PermissionGroup>> {
-        self.read(move |c| users::permission_group(c, id)).await
-    }
-
-    async fn group_name_in_use(&self, name: &str) -> StoreResult<bool> {
-        let name = name.to_owned();
-        self.read(move |c| users::group_name_in_use(c, &name)).await
-    }
-
-    async fn default_user(&self, owner_id: i64) -> StoreResult<Option<DefaultUser>> {
-        self.read(move |c| users::default_user(c, owner_id)).await
-    }
-
-    async fn device_group(&self, id: i64) -> StoreResult<Option<DeviceGroup>> {
-        self.read(move |c| devices::device_group(c, id)).await
-    }
-
-    async fn pin_in_use(&self, pin: &str) -> StoreResult<bool> {
-        let pin = pin.to_owned();
-        self.read(move |c| devices::pin_in_use(c, &pin)).await
-    }
-
-    async fn device_name_in_use(&self, name: &str) -> StoreResult<bool> {
-        let name = name.to_owned();
-        self.read(move |c| devices::device_name_in_use(c, &name)).await
-    }
-
-    async fn provider(&self, id: i64) -> StoreResult<Option<Provider>> {
-        self.read(move |c| providers::provider(c, id)).await
-    }
-
-    async fn did_exists(&self, did: &str) -> StoreResult<bool> {
-        let did = did.to_owned();
-        self.read(move |c| dids::did_exists(c, &did)).await
-    }
-
-    async fn create_user(&self, user: NewUser) -> StoreResult<i64> {
-        self.writer
-            .write(move |s| users::insert_user(&s.conn, &user).map(|(id, _)| id))
-            .await
-    }
-
-    async fn register(&self, user: NewUser, device: NewDevice) -> StoreResult<Registered> {
-        self.writer
-            .write(move |s| {
-                let (user_id, group_id) = users::insert_user(&s.conn, &user)?;
-                let device = NewDevice { user_id, ..device };
-                let device = devices::insert_device(s, &device, Some(group_id))?;
-                Ok(Registered { user_id, device })
-            })
-            .await
-    }
-
-    async fn create_device(&self, device: NewDevice) -> StoreResult<CreatedDevice> {
-        self.writer
-            .write(move |s| devices::insert_device(s, &device, None))
-            .await
-    }
-
-    async fn create_did(&self, did: NewDid) -> StoreResult<i64> {
-        self.writer.write(move |s| dids::insert_did(&s.conn, &did)).await
-    }
-
-    async fn create_permission_group(&self, group: NewPermissionGroup) -> StoreResult<i64> {
-        self.writer
-            .write(move |s| users::insert_permission_group(&s.conn, &group))
-            .await
-    }
-
-    async fn create_provider(&self, provider: NewProvider) -> StoreResult<i64> {
-        self.writer
-            .write(move |s| providers::insert_provider(&s.conn, &provider))
-            .await
     }
 }
 

@@ -1,9 +1,11 @@
 //! Providers.
 
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::SqliteStore;
 use crate::model::Provider;
-use crate::storage::{NewProvider, StoreResult};
+use crate::storage::{NewProvider, ProviderStore, StoreResult};
 
 // ---- providers and DIDs ----
 
@@ -30,4 +32,15 @@ pub fn insert_provider(conn: &Connection, provider: &NewProvider) -> StoreResult
             provider.tariff_id
         ])?;
     Ok(conn.last_insert_rowid())
+}
+
+#[async_trait]
+impl ProviderStore for SqliteStore {
+    async fn provider(&self, id: i64) -> StoreResult<Option<Provider>> {
+        self.read(move |c| provider(c, id)).await
+    }
+
+    async fn create_provider(&self, provider: NewProvider) -> StoreResult<i64> {
+        self.writer.write(move |s| insert_provider(&s.conn, &provider)).await
+    }
 }

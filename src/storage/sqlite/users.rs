@@ -1,10 +1,12 @@
 //! Users and permission groups.
 
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::SqliteStore;
 use super::sql::exists;
 use crate::model::{DefaultUser, PermissionGroup, Rights, User, UserType, fold_case};
-use crate::storage::{NewPermissionGroup, NewUser, StoreResult};
+use crate::storage::{NewDevice, NewPermissionGroup, NewUser, Registered, StoreResult, UserStore};
 
 // ---- users ----
 
@@ -218,4 +220,62 @@ pub fn insert_permission_group(conn: &Connection, group: &NewPermissionGroup) ->
         stmt.execute(params![id, name, level])?;
     }
     Ok(id)
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+        self.read(move |c| user_by_id(c, id)).await
+    }
+
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        let username = username.to_owned();
+        self.read(move |c| user_by_username(c, &username)).await
+    }
+
+    async fn user_by_uniquehash(&self, uniquehash: &str) -> StoreResult<Option<User>> {
+        let uniquehash = uniquehash.to_owned();
+        self.read(move |c| user_by_uniquehash(c, &uniquehash)).await
+    }
+
+    async fn email_in_use(&self, email: &str) -> StoreResult<bool> {
+        let email = email.to_owned();
+        self.read(move |c| email_in_use(c, &email)).await
+    }
+
+    async fn default_user(&self, owner_id: i64) -> StoreResult<Option<DefaultUser>> {
+        self.read(move |c| default_user(c, owner_id)).await
+    }
+
+    async fn permission_group(&self, id: i64) -> StoreResult<Option<PermissionGroup>> {
+        self.read(move |c| permission_group(c, id)).await
+    }
+
+    async fn group_name_in_use(&self, name: &str) -> StoreResult<bool> {
+        let name = name.to_owned();
+        self.read(move |c| group_name_in_use(c, &name)).await
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<i64> {
+        self.writer
+            .write(move |s| insert_user(&s.conn, &user).map(|(id, _)| id))
+            .await
+    }
+
+    async fn register(&self, user: NewUser, device: NewDevice) -> StoreResult<Registered> {
+        self.writer
+            .write(move |s| {
+                let (user_id, group_id) = insert_user(&s.conn, &user)?;
+                let device = NewDevice { user_id, ..device };
+                let device = super::devices::insert_device(s, &device, Some(group_id))?;
+                Ok(Registered { user_id, device })
+            })
+            .await
+    }
+
+    async fn create_permission_group(&self, group: NewPermissionGroup) -> StoreResult<i64> {
+        self.writer
+            .write(move |s| insert_permission_group(&s.conn, &group))
+            .await
+    }
 }
