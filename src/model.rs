@@ -111,6 +111,41 @@ pub struct Provider {
     pub hidden: bool,
 }
 
+/// A device row (spec D.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub id: i64,
+    pub user_id: i64,
+    pub device_type: String,
+    pub name: String,
+    pub username: String,
+    pub secret: String,
+    pub ha1: String,
+    pub extension: String,
+    /// `None` = pinless.
+    pub pin: Option<String>,
+    pub description: String,
+    pub devicegroup_id: i64,
+    pub callerid: String,
+    pub host: String,
+    pub ipaddr: String,
+    pub port: i64,
+    pub context: String,
+    pub location_id: i64,
+    pub call_limit: i64,
+    pub timeout: i64,
+    pub fromuser: String,
+    pub istrunk: i64,
+    pub hidden: bool,
+    pub comment: String,
+    pub dtmfmode: String,
+    pub nat: String,
+    pub qualify: String,
+    pub canreinvite: String,
+    /// Codec list, comma-separated (`alaw,ulaw`).
+    pub allow: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceGroup {
     pub id: i64,

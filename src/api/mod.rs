@@ -9,6 +9,7 @@ mod precheck;
 
 mod devices;
 mod dids;
+mod providers;
 mod reseller_groups;
 mod users;
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::model::DeviceGroup;
+use crate::model::{Device, DeviceGroup};
 
 /// How a new device gets its PIN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,9 @@ pub struct CreatedDevice {
 
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
+    async fn device_by_id(&self, id: i64) -> StoreResult<Option<Device>>;
+    /// Exact match on the device (SIP) username.
+    async fn device_by_username(&self, username: &str) -> StoreResult<Option<Device>>;
     async fn device_group(&self, id: i64) -> StoreResult<Option<DeviceGroup>>;
     async fn pin_in_use(&self, pin: &str) -> StoreResult<bool>;
     async fn cli_in_use(&self, cli: &str) -> StoreResult<bool>;

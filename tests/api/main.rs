@@ -12,3 +12,8 @@ mod registration;
 mod cli;
 mod prechecks;
 mod transport;
+
+mod device_methods;
+mod did_methods;
+mod provider_methods;
+mod user_methods;

@@ -6,11 +6,61 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::SqliteStore;
 use super::sql::exists;
 use super::writer::WriteState;
-use crate::model::DeviceGroup;
+use crate::model::{Device, DeviceGroup};
 use crate::secrets;
 use crate::storage::{CreatedDevice, DeviceStore, NewDevice, PinChoice, StoreError, StoreResult};
 
 // ---- devices ----
+
+const DEVICE_COLUMNS: &str = "id, user_id, device_type, name, username, secret, ha1, extension, pin, description, \
+    devicegroup_id, callerid, host, ipaddr, port, context, location_id, call_limit, timeout, fromuser, istrunk, hidden, \
+    comment, dtmfmode, nat, qualify, canreinvite, allow";
+
+fn device_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        device_type: row.get(2)?,
+        name: row.get(3)?,
+        username: row.get(4)?,
+        secret: row.get(5)?,
+        ha1: row.get(6)?,
+        extension: row.get(7)?,
+        pin: row.get(8)?,
+        description: row.get(9)?,
+        devicegroup_id: row.get(10)?,
+        callerid: row.get(11)?,
+        host: row.get(12)?,
+        ipaddr: row.get(13)?,
+        port: row.get(14)?,
+        context: row.get(15)?,
+        location_id: row.get(16)?,
+        call_limit: row.get(17)?,
+        timeout: row.get(18)?,
+        fromuser: row.get(19)?,
+        istrunk: row.get(20)?,
+        hidden: row.get(21)?,
+        comment: row.get(22)?,
+        dtmfmode: row.get(23)?,
+        nat: row.get(24)?,
+        qualify: row.get(25)?,
+        canreinvite: row.get(26)?,
+        allow: row.get(27)?,
+    })
+}
+
+fn device_where(conn: &Connection, condition: &str, param: impl rusqlite::ToSql) -> StoreResult<Option<Device>> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {condition}");
+    Ok(conn.prepare_cached(&sql)?.query_row([param], device_from_row).optional()?)
+}
+
+pub fn device_by_id(conn: &Connection, id: i64) -> StoreResult<Option<Device>> {
+    device_where(conn, "id = ?1", id)
+}
+
+pub fn device_by_username(conn: &Connection, username: &str) -> StoreResult<Option<Device>> {
+    device_where(conn, "username = ?1", username)
+}
 
 pub fn device_group(conn: &Connection, id: i64) -> StoreResult<Option<DeviceGroup>> {
     Ok(conn
@@ -206,6 +256,15 @@ pub(super) fn insert_device_group(conn: &Connection, user_id: i64) -> StoreResul
 
 #[async_trait]
 impl DeviceStore for SqliteStore {
+    async fn device_by_id(&self, id: i64) -> StoreResult<Option<Device>> {
+        self.read(move |c| device_by_id(c, id)).await
+    }
+
+    async fn device_by_username(&self, username: &str) -> StoreResult<Option<Device>> {
+        let username = username.to_owned();
+        self.read(move |c| device_by_username(c, &username)).await
+    }
+
     async fn device_group(&self, id: i64) -> StoreResult<Option<DeviceGroup>> {
         self.read(move |c| device_group(c, id)).await
     }
