@@ -91,6 +91,7 @@ static REGISTRY: LazyLock<HashMap<&'static str, &'static ApiMethod>> = LazyLock:
         users::METHODS,
         devices::METHODS,
         dids::METHODS,
+        providers::METHODS,
         reseller_groups::METHODS,
     ];
     let mut registry: HashMap<&'static str, &'static ApiMethod> = families
