@@ -255,7 +255,7 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
     };
     let registered = match store.register(user, device).await {
         Ok(registered) => registered,
-        Err(StoreError::Conflict(rule)) => return Err(lost_race(&state, rule, &params).await),
+        Err(StoreError::Conflict(rule)) => return Err(lost_race(&state, rule, &params, email_unique).await),
         Err(e) => return Err(e.into()),
     };
     notify_after_registration(&settings, owner.usertype, email);
@@ -335,20 +335,29 @@ fn valid_email(email: &str) -> bool {
             .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
-/// A uniqueness race lost at commit answers with the message of the check that lost it.
-async fn lost_race(state: &AppState, rule: Unique, params: &crate::api::Params) -> ApiError {
+/// A uniqueness race lost at commit answers like the first of checks 4, 16 and 17 that fails
+/// against the data the winner committed; the constraint SQLite names first may be a later one.
+async fn lost_race(state: &AppState, rule: Unique, params: &crate::api::Params, email_unique: bool) -> ApiError {
+    let store = &state.store;
+    if let Some(username) = params.non_blank("username")
+        && matches!(store.user_by_username(username).await, Ok(Some(_)))
+    {
+        return ApiError::method(USERNAME_TAKEN);
+    }
+    if email_unique && store.email_in_use(params.text("email")).await.unwrap_or(false) {
+        return ApiError::method(EMAIL_TAKEN);
+    }
+    for (param, _, taken) in PHONES {
+        let digits: String = params.text(param).chars().filter(char::is_ascii_digit).collect();
+        if !digits.is_empty() && store.cli_in_use(&digits).await.unwrap_or(false) {
+            return ApiError::method(*taken);
+        }
+    }
     match rule {
+        // Credentials mode: the device username is the user's username.
         Unique::Username | Unique::DeviceUsername => ApiError::method(USERNAME_TAKEN),
         Unique::Email => ApiError::method(EMAIL_TAKEN),
-        Unique::Cli => {
-            for (param, _, taken) in PHONES {
-                let digits: String = params.text(param).chars().filter(char::is_ascii_digit).collect();
-                if !digits.is_empty() && state.store.cli_in_use(&digits).await.unwrap_or(true) {
-                    return ApiError::method(*taken);
-                }
-            }
-            ApiError::method(PHONES[0].2)
-        }
+        Unique::Cli => ApiError::method(PHONES[0].2),
         other => ApiError::Internal(format!("registration lost a uniqueness race on {other:?}")),
     }
 }
