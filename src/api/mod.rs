@@ -144,7 +144,9 @@ async fn handle(State(state): State<AppState>, path_name: Option<String>, reques
     let (parts, body) = request.into_parts();
     let path_method = path_name.as_deref().map(|name| (name, route(name)));
     if let Some((name, None)) = path_method {
-        return finish(&state, started, name, None, Outcome::Undefined(name.to_owned())).await;
+        // Answered before anything is read; only `test` in the query string shapes its headers.
+        let test = parts.uri.query().is_some_and(|q| q.split('&').any(|pair| pair == "test=1"));
+        return finish_with_test(&state, started, name, None, Outcome::Undefined(name.to_owned()), test).await;
     }
     if parts.method != Method::GET && parts.method != Method::POST {
         return method_not_allowed();
@@ -168,7 +170,11 @@ async fn handle(State(state): State<AppState>, path_name: Option<String>, reques
             let name = params.text("action").to_owned();
             match route(&name) {
                 Some(method) => method,
-                None => return finish(&state, started, &name, None, Outcome::Undefined(name.clone())).await,
+                None => {
+                    let test = params.get("test") == Some("1");
+                    let outcome = Outcome::Undefined(name.clone());
+                    return finish_with_test(&state, started, &name, None, outcome, test).await;
+                }
             }
         }
     };

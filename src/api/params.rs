@@ -157,12 +157,18 @@ fn json_scalar_text(value: &serde_json::Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => i.to_string(),
-            (None, Some(u), _) => u.to_string(),
-            (None, None, Some(f)) => ruby_float(f),
-            _ => return None,
-        }),
+        Value::Number(n) => {
+            // serde_json keeps the literal (arbitrary_precision): integers stay exact at any size,
+            // as Ruby's do; anything with a fraction or exponent is a float.
+            let literal = n.to_string();
+            if literal.contains(['.', 'e', 'E']) {
+                Some(ruby_float(literal.parse::<f64>().unwrap_or(f64::NAN)))
+            } else if literal == "-0" {
+                Some("0".into())
+            } else {
+                Some(literal)
+            }
+        }
         Value::Null | Value::Array(_) | Value::Object(_) => None,
     }
 }
@@ -242,6 +248,10 @@ mod tests {
         assert_eq!(p.get("n"), None);
         assert_eq!(p.get("a"), None);
         assert_eq!(p.get("s"), Some("x"));
+        let p = parse(None, Some("application/json"), r#"{"big":123456789012345678901234567890,"neg":-9223372036854775809,"e":1E2}"#);
+        assert_eq!(p.get("big"), Some("123456789012345678901234567890"));
+        assert_eq!(p.get("neg"), Some("-9223372036854775809"));
+        assert_eq!(p.get("e"), Some("100.0"));
     }
 
     #[test]
