@@ -111,6 +111,117 @@ pub struct Provider {
     pub hidden: bool,
 }
 
+/// Every provider column moray stores (spec D.5), for `providers_get` and the provider writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderDetails {
+    pub id: i64,
+    pub name: String,
+    pub tech: String,
+    pub tariff_id: i64,
+    pub owner_id: i64,
+    pub server_ip: String,
+    pub port: i64,
+    pub login: String,
+    pub password: String,
+    pub hidden: bool,
+    pub active: bool,
+    pub timeout: i64,
+    pub dtmfmode: String,
+    pub call_limit: i64,
+    pub location_id: i64,
+}
+
+/// Provider technologies `provider_create` accepts, in their stored spelling (spec F.17).
+pub const PROVIDER_TECHS: &[&str] = &["SIP", "IAX2", "H323"];
+
+/// DTMF modes `provider_update` accepts (spec F.17).
+pub const PROVIDER_DTMF_MODES: &[&str] = &["inband", "info", "rfc2833", "auto"];
+
+/// A DID's status (spec D.7): stored lowercase, printed capitalised by `dids_get`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DidStatus {
+    Free,
+    Reserved,
+    Active,
+    Closed,
+    Terminated,
+}
+
+impl DidStatus {
+    pub const ALL: [DidStatus; 5] = [
+        DidStatus::Free,
+        DidStatus::Reserved,
+        DidStatus::Active,
+        DidStatus::Closed,
+        DidStatus::Terminated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DidStatus::Free => "free",
+            DidStatus::Reserved => "reserved",
+            DidStatus::Active => "active",
+            DidStatus::Closed => "closed",
+            DidStatus::Terminated => "terminated",
+        }
+    }
+
+    /// The form `dids_get` prints: `Free`, `Reserved`, ….
+    pub fn label(self) -> &'static str {
+        match self {
+            DidStatus::Free => "Free",
+            DidStatus::Reserved => "Reserved",
+            DidStatus::Active => "Active",
+            DidStatus::Closed => "Closed",
+            DidStatus::Terminated => "Terminated",
+        }
+    }
+
+    /// Case-insensitive.
+    pub fn parse(text: &str) -> Option<DidStatus> {
+        DidStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+/// A DID row (spec D.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Did {
+    pub id: i64,
+    pub did: String,
+    pub provider_id: i64,
+    pub status: DidStatus,
+    pub reseller_id: i64,
+    pub user_id: i64,
+    pub device_id: i64,
+    /// 0 = unlimited.
+    pub call_limit: i64,
+    pub language: String,
+    pub custom_sip_header: String,
+    pub comment: String,
+    pub reseller_comment: String,
+}
+
+/// A reseller group as `reseller_groups_get` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResellerGroup {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+}
+
+/// A user's display name (spec F.10): `first_name last_name` trimmed, else the username.
+pub fn display_name(first_name: &str, last_name: &str, username: &str) -> String {
+    let full = format!("{first_name} {last_name}");
+    let full = full.trim();
+    if full.is_empty() {
+        username.to_owned()
+    } else {
+        full.to_owned()
+    }
+}
+
 /// A device row (spec D.5).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Device {
@@ -174,6 +285,87 @@ pub struct DefaultUser {
     pub language: String,
     pub call_limit: i64,
     pub hidden: bool,
+}
+
+/// A user row as `user_details_get` and `users_get` show it (spec D.5, F.2, F.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDetails {
+    pub id: i64,
+    pub username: String,
+    pub usertype: UserType,
+    pub owner_id: i64,
+    pub blocked: bool,
+    pub hidden: bool,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub address: String,
+    pub city: String,
+    pub postcode: String,
+    pub county: String,
+    pub state: String,
+    pub country_id: i64,
+    /// Name of `country_id` (empty when it names no country).
+    pub country_name: String,
+    pub phone: String,
+    pub mob_phone: String,
+    pub fax: String,
+    pub client_id: String,
+    pub vat_number: String,
+    pub tariff_id: i64,
+    pub lcr_id: i64,
+    pub currency: String,
+    pub postpaid: bool,
+    /// -1 = unlimited.
+    pub credit: f64,
+    pub balance: f64,
+    pub call_limit: i64,
+    pub language: String,
+    pub agreement_number: String,
+    pub agreement_date: String,
+}
+
+/// The fields `user_details_update` changes; `None` leaves a field as it is (spec F.4).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    pub password_hash: Option<String>,
+    /// The new e-mail, and whether it takes part in the uniqueness constraint.
+    pub email: Option<(String, bool)>,
+    pub blocked: Option<bool>,
+    pub hidden: Option<bool>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub client_id: Option<String>,
+    pub vat_number: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub postcode: Option<String>,
+    pub county: Option<String>,
+    pub state: Option<String>,
+    pub country_id: Option<i64>,
+    pub phone: Option<String>,
+    pub mob_phone: Option<String>,
+    pub fax: Option<String>,
+}
+
+impl UserChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == UserChanges::default()
+    }
+}
+
+/// What `user_delete` found when it tried to delete a user (spec F.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserDeletion {
+    /// The user, its devices (with their CLIs) and device groups are gone.
+    Deleted,
+    /// No such user (any more).
+    NotFound,
+    /// A reseller that still owns users or providers: nothing changed.
+    OwnsObjects,
+    /// A DID still belongs to the user (or routes to one of its devices): nothing changed.
+    HasDids,
 }
 
 /// Unicode simple case folding, used for every case-insensitive name (usernames, group names).

@@ -145,7 +145,10 @@ async fn handle(State(state): State<AppState>, path_name: Option<String>, reques
     let path_method = path_name.as_deref().map(|name| (name, route(name)));
     if let Some((name, None)) = path_method {
         // Answered before anything is read; only `test` in the query string shapes its headers.
-        let test = parts.uri.query().is_some_and(|q| q.split('&').any(|pair| pair == "test=1"));
+        let test = parts
+            .uri
+            .query()
+            .is_some_and(|q| q.split('&').any(|pair| pair == "test=1"));
         return finish_with_test(&state, started, name, None, Outcome::Undefined(name.to_owned()), test).await;
     }
     if parts.method != Method::GET && parts.method != Method::POST {

@@ -248,7 +248,11 @@ mod tests {
         assert_eq!(p.get("n"), None);
         assert_eq!(p.get("a"), None);
         assert_eq!(p.get("s"), Some("x"));
-        let p = parse(None, Some("application/json"), r#"{"big":123456789012345678901234567890,"neg":-9223372036854775809,"e":1E2}"#);
+        let p = parse(
+            None,
+            Some("application/json"),
+            r#"{"big":123456789012345678901234567890,"neg":-9223372036854775809,"e":1E2}"#,
+        );
         assert_eq!(p.get("big"), Some("123456789012345678901234567890"));
         assert_eq!(p.get("neg"), Some("-9223372036854775809"));
         assert_eq!(p.get("e"), Some("100.0"));

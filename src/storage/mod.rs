@@ -8,19 +8,21 @@ mod devices;
 mod dids;
 mod install;
 mod providers;
+mod reseller_groups;
 mod users;
 
 pub mod sqlite;
 
-pub use devices::{CreatedDevice, DeviceStore, NewDevice, PinChoice};
-pub use dids::{DidStore, NewDid};
+pub use devices::{CreatedDevice, DeviceChanges, DeviceDeletion, DeviceStore, ListedDevice, NewDevice, PinChoice};
+pub use dids::{DidFilter, DidGuard, DidListing, DidState, DidStore, NewDid};
 pub use install::{InstallStore, NewAdmin};
-pub use providers::{NewProvider, ProviderStore};
+pub use providers::{NewProvider, ProviderChange, ProviderDeletion, ProviderStore};
+pub use reseller_groups::ResellerGroupStore;
 pub use users::{NewPermissionGroup, NewUser, Registered, UserStore};
 
 /// Brings every storage trait into scope: `use crate::storage::prelude::*;`.
 pub mod prelude {
-    pub use super::{DeviceStore, DidStore, InstallStore, ProviderStore, Store, UserStore};
+    pub use super::{DeviceStore, DidStore, InstallStore, ProviderStore, ResellerGroupStore, Store, UserStore};
 }
 
 /// Which uniqueness rule a write ran into.
@@ -52,9 +54,12 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything a backend provides.
-pub trait Store: InstallStore + UserStore + DeviceStore + DidStore + ProviderStore + 'static {}
+pub trait Store:
+    InstallStore + UserStore + DeviceStore + DidStore + ProviderStore + ResellerGroupStore + 'static
+{
+}
 
-impl<T: InstallStore + UserStore + DeviceStore + DidStore + ProviderStore + 'static> Store for T {}
+impl<T: InstallStore + UserStore + DeviceStore + DidStore + ProviderStore + ResellerGroupStore + 'static> Store for T {}
 
 pub type DynStore = Arc<dyn Store>;
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{CreatedDevice, NewDevice, StoreResult};
-use crate::model::{DefaultUser, PermissionGroup, User, UserType};
+use crate::model::{DefaultUser, PermissionGroup, User, UserChanges, UserDeletion, UserDetails, UserType};
 
 #[derive(Debug, Clone)]
 pub struct NewPermissionGroup {
@@ -79,4 +79,16 @@ pub trait UserStore: Send + Sync {
     /// User, device group, default device and CLIs together, or nothing.
     async fn register(&self, user: NewUser, device: NewDevice) -> StoreResult<Registered>;
     async fn create_permission_group(&self, group: NewPermissionGroup) -> StoreResult<i64>;
+    /// Every column `user_details_get` shows, with the country's name.
+    async fn user_details(&self, id: i64) -> StoreResult<Option<UserDetails>>;
+    /// Users ordered by id, at most `limit`: those owned by `owner_id`, or with `None` every
+    /// user except admin.
+    async fn users_list(&self, owner_id: Option<i64>, limit: usize) -> StoreResult<Vec<UserDetails>>;
+    /// Like [`email_in_use`](Self::email_in_use), ignoring the user `except_id`.
+    async fn email_in_use_by_other(&self, email: &str, except_id: i64) -> StoreResult<bool>;
+    /// Applies the changes that are set; `false` when the user does not exist.
+    async fn update_user(&self, id: i64, changes: UserChanges) -> StoreResult<bool>;
+    /// Deletes a user with its devices, their CLIs and its device groups in one transaction,
+    /// unless a DID still belongs to it or (a reseller) it still owns users or providers.
+    async fn delete_user(&self, id: i64) -> StoreResult<UserDeletion>;
 }

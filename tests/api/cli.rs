@@ -25,17 +25,34 @@ impl Out {
 
     #[track_caller]
     fn success(self, what: &str) -> Out {
-        assert!(self.ok(), "{what}: exit {:?}\nstdout: {}\nstderr: {}", self.code, self.stdout, self.stderr);
+        assert!(
+            self.ok(),
+            "{what}: exit {:?}\nstdout: {}\nstderr: {}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     /// Non-zero exit with a one-line message on standard error (spec H).
     #[track_caller]
     fn refused(self, what: &str) -> Out {
-        assert!(self.code.is_some_and(|c| c != 0), "{what}: should fail, exit {:?}\nstdout: {}\nstderr: {}", self.code, self.stdout, self.stderr);
+        assert!(
+            self.code.is_some_and(|c| c != 0),
+            "{what}: should fail, exit {:?}\nstdout: {}\nstderr: {}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
         let message = self.stderr.trim_end_matches('\n');
         assert!(!message.trim().is_empty(), "{what}: a message on stderr");
-        assert_eq!(message.lines().count(), 1, "{what}: one line on stderr: {:?}", self.stderr);
+        assert_eq!(
+            message.lines().count(),
+            1,
+            "{what}: one line on stderr: {:?}",
+            self.stderr
+        );
         self
     }
 
@@ -92,7 +109,9 @@ impl Db {
     }
 
     fn init(&self, password: &str, key: &str) -> serde_json::Map<String, serde_json::Value> {
-        self.moray(&["init", "--admin-password", password, "--api-secret", key, "--json"]).success("init").json()
+        self.moray(&["init", "--admin-password", password, "--api-secret", key, "--json"])
+            .success("init")
+            .json()
     }
 
     fn get(&self, name: &str, owner: Option<&str>) -> String {
@@ -110,7 +129,9 @@ impl Db {
 }
 
 fn str_of<'a>(map: &'a serde_json::Map<String, serde_json::Value>, key: &str) -> &'a str {
-    map.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("string {key} in {map:?}"))
+    map.get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("string {key} in {map:?}"))
 }
 
 fn keys(map: &serde_json::Map<String, serde_json::Value>) -> Vec<&str> {
@@ -127,7 +148,10 @@ fn is_uniquehash(text: &str) -> bool {
 fn listed<'a>(list: &'a str, name: &str) -> Option<&'a str> {
     list.lines().find_map(|line| {
         let rest = line.strip_prefix(name)?;
-        let value = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')).or_else(|| rest.strip_prefix(char::is_whitespace))?;
+        let value = rest
+            .strip_prefix('=')
+            .or_else(|| rest.strip_prefix(':'))
+            .or_else(|| rest.strip_prefix(char::is_whitespace))?;
         Some(value.trim())
     })
 }
@@ -163,7 +187,10 @@ async fn start_server(db: &Db) -> Server {
         .stderr(Stdio::from(log))
         .spawn()
         .expect("spawn moray serve");
-    let mut server = Server { child: Some(child), address };
+    let mut server = Server {
+        child: Some(child),
+        address,
+    };
     let http = client();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -177,7 +204,10 @@ async fn start_server(db: &Db) -> Server {
             let log = std::fs::read_to_string(db.path().join("serve.log")).unwrap_or_default();
             panic!("moray serve exited early with {status}: {log}");
         }
-        assert!(Instant::now() < deadline, "moray serve did not answer /healthz within 10 s");
+        assert!(
+            Instant::now() < deadline,
+            "moray serve did not answer /healthz within 10 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -193,13 +223,20 @@ fn terminate(server: &mut Server) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "moray serve did not exit within 5 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "moray serve did not exit within 5 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
 }
 
 /// Every setting of spec C with its default after `moray init` (allow_api = 1; the key is set).
@@ -239,9 +276,21 @@ const DEFAULTS: &[(&str, &str)] = &[
 #[test]
 fn init_prints_the_given_credentials_as_one_json_object() {
     let db = Db::new();
-    let out = db.moray(&["init", "--admin-password", "P4ssword!", "--api-secret", "S3cretKey", "--json"]).success("init");
+    let out = db
+        .moray(&[
+            "init",
+            "--admin-password",
+            "P4ssword!",
+            "--api-secret",
+            "S3cretKey",
+            "--json",
+        ])
+        .success("init");
     let json = out.json();
-    assert_eq!(keys(&json), ["admin_password", "admin_username", "api_secret_key", "uniquehash"]);
+    assert_eq!(
+        keys(&json),
+        ["admin_password", "admin_username", "api_secret_key", "uniquehash"]
+    );
     assert_eq!(str_of(&json, "admin_username"), "admin");
     assert_eq!(str_of(&json, "admin_password"), "P4ssword!");
     assert_eq!(str_of(&json, "api_secret_key"), "S3cretKey");
@@ -255,26 +304,45 @@ fn a_second_init_changes_nothing_and_says_so() {
     let db = Db::new();
     db.init("firstpass", "firstkey");
     for args in [
-        vec!["init", "--admin-password", "otherpass", "--api-secret", "otherkey", "--json"],
+        vec![
+            "init",
+            "--admin-password",
+            "otherpass",
+            "--api-secret",
+            "otherkey",
+            "--json",
+        ],
         vec!["init"],
         vec!["init", "--json"],
     ] {
         let out = db.moray(&args).success("second init");
         let said = format!("{}{}", out.stdout, out.stderr).to_lowercase();
-        assert!(said.contains("already"), "{args:?} says the database is already initialized: {said:?}");
-        assert!(!out.stdout.contains("otherkey") && !out.stderr.contains("otherkey"), "{args:?}: no new credentials");
+        assert!(
+            said.contains("already"),
+            "{args:?} says the database is already initialized: {said:?}"
+        );
+        assert!(
+            !out.stdout.contains("otherkey") && !out.stderr.contains("otherkey"),
+            "{args:?}: no new credentials"
+        );
         assert_eq!(db.get("api_secret_key", None), "firstkey", "{args:?}: key unchanged");
     }
     // the hash command still uses the first key
     let out = db.moray(&["hash", "reseller_group_create", "name=x"]).success("hash");
-    assert_eq!(out.stdout.lines().next().unwrap(), moray::api::hash::sha1_hex("xfirstkey"));
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        moray::api::hash::sha1_hex("xfirstkey")
+    );
 }
 
 #[test]
 fn init_generates_what_is_omitted() {
     let db = Db::new();
     let json = db.moray(&["init", "--json"]).success("init").json();
-    assert_eq!(keys(&json), ["admin_password", "admin_username", "api_secret_key", "uniquehash"]);
+    assert_eq!(
+        keys(&json),
+        ["admin_password", "admin_username", "api_secret_key", "uniquehash"]
+    );
     assert_eq!(str_of(&json, "admin_username"), "admin");
     assert!(!str_of(&json, "admin_password").is_empty());
     let key = str_of(&json, "api_secret_key");
@@ -288,20 +356,30 @@ fn init_generates_what_is_omitted() {
     assert_ne!(str_of(&json2, "admin_password"), str_of(&json, "admin_password"));
     // only one of them omitted
     let db = Db::new();
-    let json = db.moray(&["init", "--api-secret", "given-key", "--json"]).success("init").json();
+    let json = db
+        .moray(&["init", "--api-secret", "given-key", "--json"])
+        .success("init")
+        .json();
     assert_eq!(str_of(&json, "api_secret_key"), "given-key");
     assert!(!str_of(&json, "admin_password").is_empty());
     // without --json the credentials are still printed
     let db = Db::new();
-    let out = db.moray(&["init", "--admin-password", "plainpass", "--api-secret", "plainkey"]).success("init");
-    assert!(out.stdout.contains("plainpass") && out.stdout.contains("plainkey"), "{}", out.stdout);
+    let out = db
+        .moray(&["init", "--admin-password", "plainpass", "--api-secret", "plainkey"])
+        .success("init");
+    assert!(
+        out.stdout.contains("plainpass") && out.stdout.contains("plainkey"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn init_refuses_a_short_api_secret() {
     let db = Db::new();
     for key in ["abc", "abcde", ""] {
-        db.moray(&["init", "--admin-password", "P", "--api-secret", key, "--json"]).refused(&format!("--api-secret {key:?}"));
+        db.moray(&["init", "--admin-password", "P", "--api-secret", key, "--json"])
+            .refused(&format!("--api-secret {key:?}"));
     }
     // nothing was written: a valid init afterwards takes its values
     let json = db.init("P", "abcdef");
@@ -311,7 +389,14 @@ fn init_refuses_a_short_api_secret() {
 #[test]
 fn the_database_comes_from_the_environment_or_either_position_of_the_flag() {
     let db = Db::new();
-    let mut cmd = command(&["init", "--admin-password", "envpass1", "--api-secret", "envkey123", "--json"]);
+    let mut cmd = command(&[
+        "init",
+        "--admin-password",
+        "envpass1",
+        "--api-secret",
+        "envkey123",
+        "--json",
+    ]);
     cmd.env("MORAY_DATABASE", &db.url);
     let json = run(cmd).success("init via MORAY_DATABASE").json();
     assert_eq!(str_of(&json, "api_secret_key"), "envkey123");
@@ -339,8 +424,15 @@ fn settings_list_shows_every_setting_with_its_default() {
         assert_eq!(listed(&out.stdout, name), Some(*default), "{name} in:\n{}", out.stdout);
     }
     assert_eq!(listed(&out.stdout, "api_secret_key"), Some("listkey1"));
-    assert!(out.stdout.lines().any(|l| l.starts_with("registration_notice")), "registration_notice listed");
-    assert!(out.stdout.contains("*ATTENTION! These settings are for you to configure your DEVICE."), "notice default");
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("registration_notice")),
+        "registration_notice listed"
+    );
+    assert!(
+        out.stdout
+            .contains("*ATTENTION! These settings are for you to configure your DEVICE."),
+        "notice default"
+    );
     // get gives the same values
     for (name, default) in DEFAULTS {
         assert_eq!(db.get(name, None), *default, "settings get {name}");
@@ -352,7 +444,8 @@ fn settings_list_shows_every_setting_with_its_default() {
 fn settings_get_refuses_an_unknown_name() {
     let db = Db::new();
     db.init("adminpass", "secret1");
-    db.moray(&["settings", "get", "no_such_setting"]).refused("unknown name");
+    db.moray(&["settings", "get", "no_such_setting"])
+        .refused("unknown name");
 }
 
 #[test]
@@ -371,13 +464,16 @@ fn settings_set_validates() {
         ("registration_notice", "Hello"),
         ("reseller_default_did_provider_id", "3"),
     ] {
-        db.moray(&["settings", "set", name, value]).success(&format!("set {name} {value}"));
+        db.moray(&["settings", "set", name, value])
+            .success(&format!("set {name} {value}"));
         assert_eq!(db.get(name, None), value, "{name}");
     }
     // an empty key means "no key" (spec H)
-    db.moray(&["settings", "set", "api_secret_key", ""]).success("empty key");
+    db.moray(&["settings", "set", "api_secret_key", ""])
+        .success("empty key");
     assert_eq!(db.get("api_secret_key", None), "");
-    db.moray(&["settings", "set", "api_secret_key", "newkey99"]).success("key again");
+    db.moray(&["settings", "set", "api_secret_key", "newkey99"])
+        .success("key again");
     // bad ones: non-zero, one line on stderr, value unchanged
     for (name, value, kept) in [
         ("no_such_setting", "1", None),
@@ -393,7 +489,8 @@ fn settings_set_validates() {
         ("default_device_type", "SCCP", Some("SIP")),
         ("sip_realm", "", Some("example.org")),
     ] {
-        db.moray(&["settings", "set", name, value]).refused(&format!("set {name} {value:?}"));
+        db.moray(&["settings", "set", name, value])
+            .refused(&format!("set {name} {value:?}"));
         if let Some(kept) = kept {
             assert_eq!(db.get(name, None), kept, "{name} unchanged");
         }
@@ -404,39 +501,85 @@ fn settings_set_validates() {
 fn owner_scoped_settings_per_reseller() {
     let db = Db::new();
     db.init("adminpass", "adminkey");
-    db.moray(&["users", "add", "--username", "r1", "--password", "r1pass99", "--type", "reseller"]).success("add reseller");
-    db.moray(&["users", "add", "--username", "u1", "--password", "u1pass99", "--type", "user"]).success("add user");
+    db.moray(&[
+        "users",
+        "add",
+        "--username",
+        "r1",
+        "--password",
+        "r1pass99",
+        "--type",
+        "reseller",
+    ])
+    .success("add reseller");
+    db.moray(&[
+        "users",
+        "add",
+        "--username",
+        "u1",
+        "--password",
+        "u1pass99",
+        "--type",
+        "user",
+    ])
+    .success("add user");
     // a reseller inherits admin's values until it has its own
     assert_eq!(db.get("api_secret_key", Some("r1")), "adminkey");
     assert_eq!(db.get("allow_api", Some("r1")), "1");
-    db.moray(&["settings", "set", "api_secret_key", "resellerkey", "--owner", "r1"]).success("set --owner");
-    db.moray(&["settings", "set", "allow_api", "0", "--owner", "r1"]).success("set --owner");
+    db.moray(&["settings", "set", "api_secret_key", "resellerkey", "--owner", "r1"])
+        .success("set --owner");
+    db.moray(&["settings", "set", "allow_api", "0", "--owner", "r1"])
+        .success("set --owner");
     assert_eq!(db.get("api_secret_key", Some("r1")), "resellerkey");
     assert_eq!(db.get("allow_api", Some("r1")), "0");
-    assert_eq!(db.get("api_secret_key", None), "adminkey", "admin's own value unchanged");
+    assert_eq!(
+        db.get("api_secret_key", None),
+        "adminkey",
+        "admin's own value unchanged"
+    );
     assert_eq!(db.get("allow_api", None), "1");
-    let list = db.moray(&["settings", "list", "--owner", "r1"]).success("list --owner").stdout;
+    let list = db
+        .moray(&["settings", "list", "--owner", "r1"])
+        .success("list --owner")
+        .stdout;
     assert_eq!(listed(&list, "api_secret_key"), Some("resellerkey"));
     // validation applies to owner values too
-    db.moray(&["settings", "set", "api_secret_key", "abc", "--owner", "r1"]).refused("short key --owner");
+    db.moray(&["settings", "set", "api_secret_key", "abc", "--owner", "r1"])
+        .refused("short key --owner");
     assert_eq!(db.get("api_secret_key", Some("r1")), "resellerkey");
     // admin-scoped settings are refused with --owner
-    for name in ["allow_get_api", "xml_api_extension", "device_pin_length", "sip_realm", "resellers_can_add_their_own_dids"] {
+    for name in [
+        "allow_get_api",
+        "xml_api_extension",
+        "device_pin_length",
+        "sip_realm",
+        "resellers_can_add_their_own_dids",
+    ] {
         let before = db.get(name, None);
-        db.moray(&["settings", "set", name, "1", "--owner", "r1"]).refused(&format!("{name} --owner"));
+        db.moray(&["settings", "set", name, "1", "--owner", "r1"])
+            .refused(&format!("{name} --owner"));
         assert_eq!(db.get(name, None), before, "{name} unchanged");
     }
     // unknown owner
-    db.moray(&["settings", "set", "allow_api", "1", "--owner", "nobody"]).refused("unknown owner");
+    db.moray(&["settings", "set", "allow_api", "1", "--owner", "nobody"])
+        .refused("unknown owner");
     // unset: back to admin's value
-    db.moray(&["settings", "unset", "api_secret_key", "--owner", "r1"]).success("unset");
+    db.moray(&["settings", "unset", "api_secret_key", "--owner", "r1"])
+        .success("unset");
     assert_eq!(db.get("api_secret_key", Some("r1")), "adminkey");
-    db.moray(&["settings", "set", "api_secret_key", "changedadmin"]).success("admin set");
-    assert_eq!(db.get("api_secret_key", Some("r1")), "changedadmin", "inherits admin's current value");
+    db.moray(&["settings", "set", "api_secret_key", "changedadmin"])
+        .success("admin set");
+    assert_eq!(
+        db.get("api_secret_key", Some("r1")),
+        "changedadmin",
+        "inherits admin's current value"
+    );
     assert_eq!(db.get("allow_api", Some("r1")), "0", "other own values stay");
-    db.moray(&["settings", "unset", "allow_api", "--owner", "r1"]).success("unset allow_api");
+    db.moray(&["settings", "unset", "allow_api", "--owner", "r1"])
+        .success("unset allow_api");
     assert_eq!(db.get("allow_api", Some("r1")), "1");
-    db.moray(&["settings", "unset", "no_such_setting", "--owner", "r1"]).refused("unset unknown name");
+    db.moray(&["settings", "unset", "no_such_setting", "--owner", "r1"])
+        .refused("unset unknown name");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,7 +589,20 @@ fn owner_scoped_settings_per_reseller() {
 async fn users_add_prints_id_and_uniquehash_and_stores_the_user() {
     let db = Db::new();
     db.init("adminpass", "secret1");
-    let r1 = db.moray(&["users", "add", "--username", "r1", "--password", "r1pass99", "--type", "reseller", "--json"]).success("reseller").json();
+    let r1 = db
+        .moray(&[
+            "users",
+            "add",
+            "--username",
+            "r1",
+            "--password",
+            "r1pass99",
+            "--type",
+            "reseller",
+            "--json",
+        ])
+        .success("reseller")
+        .json();
     assert_eq!(keys(&r1), ["id", "uniquehash", "username", "usertype"]);
     assert_eq!(str_of(&r1, "username"), "r1");
     assert_eq!(str_of(&r1, "usertype"), "reseller");
@@ -454,23 +610,77 @@ async fn users_add_prints_id_and_uniquehash_and_stores_the_user() {
     let r1_id = r1["id"].as_i64().expect("integer id");
     assert!(r1_id > 0);
 
-    let u = db.moray(&["users", "add", "--username", "c1", "--password", "c1pass99", "--type", "user", "--owner", "r1", "--json"]).success("user").json();
+    let u = db
+        .moray(&[
+            "users",
+            "add",
+            "--username",
+            "c1",
+            "--password",
+            "c1pass99",
+            "--type",
+            "user",
+            "--owner",
+            "r1",
+            "--json",
+        ])
+        .success("user")
+        .json();
     assert_eq!(str_of(&u, "usertype"), "user");
     let u_id = u["id"].as_i64().unwrap();
     let acc = db
-        .moray(&["users", "add", "--username", "acc", "--password", "accpass9", "--type", "accountant", "--rights", "manage_dids=2,device_manage", "--json"])
+        .moray(&[
+            "users",
+            "add",
+            "--username",
+            "acc",
+            "--password",
+            "accpass9",
+            "--type",
+            "accountant",
+            "--rights",
+            "manage_dids=2,device_manage",
+            "--json",
+        ])
         .success("accountant")
         .json();
     assert_eq!(str_of(&acc, "usertype"), "accountant");
     let acc2 = db
-        .moray(&["users", "add", "--username", "acc2", "--password", "accpass9", "--type", "accountant", "--rights", "user_manage=1,device_manage=0", "--json"])
+        .moray(&[
+            "users",
+            "add",
+            "--username",
+            "acc2",
+            "--password",
+            "accpass9",
+            "--type",
+            "accountant",
+            "--rights",
+            "user_manage=1,device_manage=0",
+            "--json",
+        ])
         .success("accountant 2")
         .json();
     // without --json: the id and the uniquehash are printed
-    let out = db.moray(&["users", "add", "--username", "plain", "--password", "plainpass", "--type", "user"]).success("plain");
+    let out = db
+        .moray(&[
+            "users",
+            "add",
+            "--username",
+            "plain",
+            "--password",
+            "plainpass",
+            "--type",
+            "user",
+        ])
+        .success("plain");
     let store = moray::storage::open(&db.url).await.unwrap();
     let plain = store.user_by_username("plain").await.unwrap().expect("stored");
-    assert!(out.stdout.contains(&plain.id.to_string()) && out.stdout.contains(&plain.uniquehash), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&plain.id.to_string()) && out.stdout.contains(&plain.uniquehash),
+        "{}",
+        out.stdout
+    );
 
     // what was stored
     let r1_user = store.user_by_id(r1_id).await.unwrap().expect("r1 stored");
@@ -487,16 +697,64 @@ async fn users_add_prints_id_and_uniquehash_and_stores_the_user() {
     let acc2_user = store.user_by_id(acc2["id"].as_i64().unwrap()).await.unwrap().unwrap();
     assert_eq!(acc2_user.right("user_manage"), 1);
     assert_eq!(acc2_user.right("device_manage"), 0);
-    assert_eq!(store.user_by_username("plain").await.unwrap().unwrap().owner_id, 0, "default owner admin");
+    assert_eq!(
+        store.user_by_username("plain").await.unwrap().unwrap().owner_id,
+        0,
+        "default owner admin"
+    );
 
     // duplicates, also in another letter case (usernames compare case-insensitively)
     for name in ["r1", "R1", "ACC", "admin"] {
-        db.moray(&["users", "add", "--username", name, "--password", "whatever9", "--type", "user"]).refused(&format!("duplicate {name}"));
+        db.moray(&[
+            "users",
+            "add",
+            "--username",
+            name,
+            "--password",
+            "whatever9",
+            "--type",
+            "user",
+        ])
+        .refused(&format!("duplicate {name}"));
     }
     // bad input
-    db.moray(&["users", "add", "--username", "x1", "--password", "whatever9", "--type", "superuser"]).refused("bad type");
-    db.moray(&["users", "add", "--username", "x2", "--password", "whatever9", "--type", "user", "--owner", "nobody"]).refused("unknown owner");
-    db.moray(&["users", "add", "--username", "x3", "--password", "whatever9", "--type", "accountant", "--rights", "no_such_right=2"]).refused("unknown right");
+    db.moray(&[
+        "users",
+        "add",
+        "--username",
+        "x1",
+        "--password",
+        "whatever9",
+        "--type",
+        "superuser",
+    ])
+    .refused("bad type");
+    db.moray(&[
+        "users",
+        "add",
+        "--username",
+        "x2",
+        "--password",
+        "whatever9",
+        "--type",
+        "user",
+        "--owner",
+        "nobody",
+    ])
+    .refused("unknown owner");
+    db.moray(&[
+        "users",
+        "add",
+        "--username",
+        "x3",
+        "--password",
+        "whatever9",
+        "--type",
+        "accountant",
+        "--rights",
+        "no_such_right=2",
+    ])
+    .refused("unknown right");
     assert!(store.user_by_username("x1").await.unwrap().is_none());
     assert!(store.user_by_username("x2").await.unwrap().is_none());
     assert!(store.user_by_username("x3").await.unwrap().is_none());
@@ -506,16 +764,25 @@ async fn users_add_prints_id_and_uniquehash_and_stores_the_user() {
 async fn providers_add_prints_id_and_name() {
     let db = Db::new();
     db.init("adminpass", "secret1");
-    let json = db.moray(&["providers", "add", "--name", "Main trunk", "--json"]).success("provider").json();
+    let json = db
+        .moray(&["providers", "add", "--name", "Main trunk", "--json"])
+        .success("provider")
+        .json();
     assert_eq!(keys(&json), ["id", "name"]);
     assert_eq!(str_of(&json, "name"), "Main trunk");
     let id = json["id"].as_i64().expect("integer id");
-    let out = db.moray(&["providers", "add", "--name", "Second"]).success("provider 2");
+    let out = db
+        .moray(&["providers", "add", "--name", "Second"])
+        .success("provider 2");
     let store = moray::storage::open(&db.url).await.unwrap();
     let provider = store.provider(id).await.unwrap().expect("stored");
     assert_eq!(provider.name, "Main trunk");
     assert_eq!(provider.owner_id, 0);
-    assert!(out.stdout.contains(&(id + 1).to_string()), "prints the id: {}", out.stdout);
+    assert!(
+        out.stdout.contains(&(id + 1).to_string()),
+        "prints the id: {}",
+        out.stdout
+    );
     assert_eq!(store.provider(id + 1).await.unwrap().expect("second").name, "Second");
 }
 
@@ -527,21 +794,64 @@ fn hash_prints_the_hash_and_the_hashed_string() {
     let db = Db::new();
     db.init("adminpass", "dbsecret");
     let out = db
-        .moray(&["hash", "device_create", "user_id=2", "description=desription1", "pin=3", "--secret", "secret"])
+        .moray(&[
+            "hash",
+            "device_create",
+            "user_id=2",
+            "description=desription1",
+            "pin=3",
+            "--secret",
+            "secret",
+        ])
         .success("hash");
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines[0], "6e79d4a82f68102f43be11d873177f47817f84df");
     assert!(lines[1].ends_with("2desription13secret"), "{:?}", lines[1]);
     // parameters outside the hash list and their order do not matter
     let out = db
-        .moray(&["hash", "device_create", "u=admin", "pin=3", "description=desription1", "user_id=2", "--secret", "secret"])
+        .moray(&[
+            "hash",
+            "device_create",
+            "u=admin",
+            "pin=3",
+            "description=desription1",
+            "user_id=2",
+            "--secret",
+            "secret",
+        ])
         .success("hash, shuffled");
-    assert_eq!(out.stdout.lines().next().unwrap(), "6e79d4a82f68102f43be11d873177f47817f84df");
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        "6e79d4a82f68102f43be11d873177f47817f84df"
+    );
     // other vectors (primary lists)
-    let out = db.moray(&["hash", "did_create", "provider_id=1", "did=123456789", "--secret", "secret"]).success("did_create");
-    assert_eq!(out.stdout.lines().next().unwrap(), "cb9dff0d59f7ffaf036d55b57c817bf528edb54a");
-    let out = db.moray(&["hash", "reseller_group_create", "name=Another Reseller Group", "--secret", "secret"]).success("group");
-    assert_eq!(out.stdout.lines().next().unwrap(), "1bc97e7c9ae39130046c034076d063db798dcab7");
+    let out = db
+        .moray(&[
+            "hash",
+            "did_create",
+            "provider_id=1",
+            "did=123456789",
+            "--secret",
+            "secret",
+        ])
+        .success("did_create");
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        "cb9dff0d59f7ffaf036d55b57c817bf528edb54a"
+    );
+    let out = db
+        .moray(&[
+            "hash",
+            "reseller_group_create",
+            "name=Another Reseller Group",
+            "--secret",
+            "secret",
+        ])
+        .success("group");
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        "1bc97e7c9ae39130046c034076d063db798dcab7"
+    );
     let out = db
         .moray(&[
             "hash",
@@ -557,14 +867,20 @@ fn hash_prints_the_hash_and_the_hashed_string() {
             "secret",
         ])
         .success("registration");
-    assert_eq!(out.stdout.lines().next().unwrap(), "07e4a5195113fbebfa7b3cb258569ace3e4d56f0");
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        "07e4a5195113fbebfa7b3cb258569ace3e4d56f0"
+    );
     // without --secret: admin's key from the database
-    let out = db.moray(&["hash", "device_create", "user_id=2", "description=desription1", "pin=3"]).success("db key");
+    let out = db
+        .moray(&["hash", "device_create", "user_id=2", "description=desription1", "pin=3"])
+        .success("db key");
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines[0], moray::api::hash::sha1_hex("2desription13dbsecret"));
     assert!(lines[1].ends_with("2desription13dbsecret"), "{:?}", lines[1]);
     // unknown method
-    db.moray(&["hash", "foo_bar", "a=1", "--secret", "secret"]).refused("unknown method");
+    db.moray(&["hash", "foo_bar", "a=1", "--secret", "secret"])
+        .refused("unknown method");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -574,31 +890,65 @@ fn hash_prints_the_hash_and_the_hashed_string() {
 async fn serve_answers_the_api_and_stops_on_sigterm() {
     let db = Db::new();
     db.init("adminpass", "servekey");
-    let bob = db.moray(&["users", "add", "--username", "bob", "--password", "bobpass99", "--type", "user", "--json"]).success("bob").json();
+    let bob = db
+        .moray(&[
+            "users",
+            "add",
+            "--username",
+            "bob",
+            "--password",
+            "bobpass99",
+            "--type",
+            "user",
+            "--json",
+        ])
+        .success("bob")
+        .json();
     let bob_id = bob["id"].as_i64().unwrap().to_string();
     let mut server = start_server(&db).await;
     let http = client();
 
-    let hash_out = db.moray(&["hash", "device_create", &format!("user_id={bob_id}"), "description=from curl"]).success("hash");
+    let hash_out = db
+        .moray(&[
+            "hash",
+            "device_create",
+            &format!("user_id={bob_id}"),
+            "description=from curl",
+        ])
+        .success("hash");
     let hash = hash_out.stdout.lines().next().unwrap().to_string();
     let reply = http
         .post(format!("http://{}/billing/api/device_create", server.address))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("u", "admin"), ("user_id", &bob_id), ("description", "from curl"), ("hash", &hash)]))
+        .body(encode(&[
+            ("u", "admin"),
+            ("user_id", &bob_id),
+            ("description", "from curl"),
+            ("hash", &hash),
+        ]))
         .send()
         .await
         .unwrap();
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.headers().get("content-type").unwrap(), "text/html; charset=utf-8");
     let body = reply.text().await.unwrap();
-    assert!(body.starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n  <id>1</id>\n  <username>101</username>\n  <password>")), "{body}");
+    assert!(
+        body.starts_with(&format!(
+            "{DECL}<page>\n  <status>Device created</status>\n  <id>1</id>\n  <username>101</username>\n  <password>"
+        )),
+        "{body}"
+    );
     assert!(body.ends_with("</password>\n</page>\n"), "{body}");
 
     // a wrong hash over the same socket
     let reply = http
         .post(format!("http://{}/api/device_create", server.address))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("u", "admin"), ("user_id", &bob_id), ("hash", &"0".repeat(40))]))
+        .body(encode(&[
+            ("u", "admin"),
+            ("user_id", &bob_id),
+            ("hash", &"0".repeat(40)),
+        ]))
         .send()
         .await
         .unwrap();
@@ -606,7 +956,13 @@ async fn serve_answers_the_api_and_stops_on_sigterm() {
 
     let status = terminate(&mut server);
     assert_eq!(status.code(), Some(0), "exit status after SIGTERM: {status}");
-    assert!(http.get(format!("http://{}/healthz", server.address)).send().await.is_err(), "no longer listening");
+    assert!(
+        http.get(format!("http://{}/healthz", server.address))
+            .send()
+            .await
+            .is_err(),
+        "no longer listening"
+    );
 }
 
 #[tokio::test]
@@ -620,10 +976,23 @@ async fn a_running_server_applies_a_changed_setting_within_a_second() {
         encode(&[("u", "admin"), ("name", name), ("hash", &hash)])
     };
     let url = format!("http://{}/api/reseller_group_create", server.address);
-    let reply = http.post(&url).header("content-type", "application/x-www-form-urlencoded").body(group("G0")).send().await.unwrap();
-    assert!(reply.text().await.unwrap().contains("<success>Reseller Group successfully created</success>"));
+    let reply = http
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(group("G0"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        reply
+            .text()
+            .await
+            .unwrap()
+            .contains("<success>Reseller Group successfully created</success>")
+    );
 
-    db.moray(&["settings", "set", "allow_api", "0"]).success("disable the API");
+    db.moray(&["settings", "set", "allow_api", "0"])
+        .success("disable the API");
     let changed = Instant::now();
     let disabled = status_error("API Requests are disabled");
     let mut n = 0;
@@ -643,7 +1012,11 @@ async fn a_running_server_applies_a_changed_setting_within_a_second() {
             break;
         }
         // one second by the spec, plus a little slack for a loaded test machine
-        assert!(changed.elapsed() < Duration::from_millis(1500), "setting not applied after {:?}: {body}", changed.elapsed());
+        assert!(
+            changed.elapsed() < Duration::from_millis(1500),
+            "setting not applied after {:?}: {body}",
+            changed.elapsed()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let status = terminate(&mut server);

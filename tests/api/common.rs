@@ -41,7 +41,12 @@ impl Reply {
 
 /// A cheap argon2id cost so tests spend their time on behaviour, not hashing.
 pub fn test_config() -> Config {
-    Config { password_cost: PasswordCost { memory_kib: 1024, iterations: 1 } }
+    Config {
+        password_cost: PasswordCost {
+            memory_kib: 1024,
+            iterations: 1,
+        },
+    }
 }
 
 impl TestApp {
@@ -59,7 +64,13 @@ impl TestApp {
             .expect("initialize")
             .expect("fresh database");
         let state = AppState::new(store, config);
-        TestApp { router: moray::server::app(state.clone()), state, db_url, admin_uniquehash: credentials.uniquehash, _dir: dir }
+        TestApp {
+            router: moray::server::app(state.clone()),
+            state,
+            db_url,
+            admin_uniquehash: credentials.uniquehash,
+            _dir: dir,
+        }
     }
 
     pub fn store(&self) -> &moray::storage::DynStore {
@@ -79,7 +90,10 @@ impl TestApp {
             None => 0,
             Some(owner) => self.store().user_by_username(owner).await.unwrap().expect("owner").id,
         };
-        self.store().set_setting(scope, name, &setting.canonical(value)).await.unwrap();
+        self.store()
+            .set_setting(scope, name, &setting.canonical(value))
+            .await
+            .unwrap();
         self.state.settings.clear();
     }
 
@@ -98,13 +112,17 @@ impl TestApp {
 
     /// Creates a user from a full spec; returns (id, uniquehash).
     pub async fn user_with(&self, spec: UserSpec) -> (i64, String) {
-        let (id, _, uniquehash) = admin::create_user(self.store(), &test_config(), spec).await.expect("create user");
+        let (id, _, uniquehash) = admin::create_user(self.store(), &test_config(), spec)
+            .await
+            .expect("create user");
         (id, uniquehash)
     }
 
     /// Creates a provider owned by admin (`None`) or a Reseller PRO.
     pub async fn provider(&self, name: &str, owner: Option<&str>) -> i64 {
-        admin::create_provider(self.store(), name, owner).await.expect("create provider")
+        admin::create_provider(self.store(), name, owner)
+            .await
+            .expect("create provider")
     }
 
     /// The hash of `method`'s primary list with `key` (what `moray hash` prints).
@@ -154,7 +172,11 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        Reply { status, headers, body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body") }
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
+        }
     }
 
     /// Serves the app on a real socket; the server stops when the returned sender is dropped.
@@ -176,7 +198,13 @@ impl TestApp {
 pub fn encode(params: &[(&str, &str)]) -> String {
     params
         .iter()
-        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, NON_ALPHANUMERIC), utf8_percent_encode(v, NON_ALPHANUMERIC)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, NON_ALPHANUMERIC),
+                utf8_percent_encode(v, NON_ALPHANUMERIC)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -198,7 +226,13 @@ pub fn page_error(message: &str) -> String {
 
 /// `<page><status><error>MSG</error></status></page>`
 pub fn page_status_error(message: &str) -> String {
-    doc(&["<page>", "  <status>", &format!("    <error>{message}</error>"), "  </status>", "</page>"])
+    doc(&[
+        "<page>",
+        "  <status>",
+        &format!("    <error>{message}</error>"),
+        "  </status>",
+        "</page>",
+    ])
 }
 
 /// `<status><error>MSG</error></status>` (generic pre-check envelope)

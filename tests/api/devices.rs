@@ -23,13 +23,21 @@ fn leaf(body: &str, name: &str) -> String {
     let open = format!("<{name}>");
     let close = format!("</{name}>");
     let start = body.find(&open).unwrap_or_else(|| panic!("no <{name}> in {body}")) + open.len();
-    let end = body[start..].find(&close).unwrap_or_else(|| panic!("no </{name}> in {body}")) + start;
+    let end = body[start..]
+        .find(&close)
+        .unwrap_or_else(|| panic!("no </{name}> in {body}"))
+        + start;
     body[start..end].to_owned()
 }
 
 /// `<page><error>ERROR</error><message>MESSAGE</message></page>`
 fn not_created(message: &str) -> String {
-    doc(&["<page>", "  <error>Device was not created</error>", &format!("  <message>{message}</message>"), "</page>"])
+    doc(&[
+        "<page>",
+        "  <error>Device was not created</error>",
+        &format!("  <message>{message}</message>"),
+        "</page>",
+    ])
 }
 
 /// The exact success document for the given values.
@@ -45,7 +53,10 @@ fn created(id: &str, username: &str, password: &str) -> String {
 }
 
 fn assert_created(body: &str) -> (i64, String, String) {
-    assert!(body.starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n")), "not a success: {body}");
+    assert!(
+        body.starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n")),
+        "not a success: {body}"
+    );
     let id = leaf(body, "id");
     let username = leaf(body, "username");
     let password = leaf(body, "password");
@@ -56,17 +67,27 @@ fn assert_created(body: &str) -> (i64, String, String) {
 /// A column of the device `id` as text (NULL → None).
 fn device_column(app: &TestApp, id: i64, column: &str) -> Option<String> {
     let conn = db(app);
-    conn.query_row(&format!("SELECT CAST({column} AS TEXT) FROM devices WHERE id = ?1"), [id], |row| row.get(0))
-        .expect("device row")
+    conn.query_row(
+        &format!("SELECT CAST({column} AS TEXT) FROM devices WHERE id = ?1"),
+        [id],
+        |row| row.get(0),
+    )
+    .expect("device row")
 }
 
 fn device_count(app: &TestApp) -> i64 {
-    db(app).query_row("SELECT COUNT(*) FROM devices", [], |row| row.get(0)).unwrap()
+    db(app)
+        .query_row("SELECT COUNT(*) FROM devices", [], |row| row.get(0))
+        .unwrap()
 }
 
 fn primary_group_of(app: &TestApp, user_id: i64) -> i64 {
     db(app)
-        .query_row("SELECT id FROM device_groups WHERE user_id = ?1 AND name = 'primary'", [user_id], |row| row.get(0))
+        .query_row(
+            "SELECT id FROM device_groups WHERE user_id = ?1 AND name = 'primary'",
+            [user_id],
+            |row| row.get(0),
+        )
         .expect("primary group")
 }
 
@@ -87,7 +108,8 @@ async fn accountant(app: &TestApp, username: &str, rights: &str) -> i64 {
 /// A reseller with its own API secret key `key-NAME`.
 async fn reseller(app: &TestApp, username: &str) -> i64 {
     let (id, _) = app.user(username, "reseller").await;
-    app.set_for(Some(username), "api_secret_key", &format!("key-{username}")).await;
+    app.set_for(Some(username), "api_secret_key", &format!("key-{username}"))
+        .await;
     id
 }
 
@@ -114,7 +136,8 @@ async fn create_as_admin(app: &TestApp, params: &[(&str, &str)]) -> Reply {
 async fn create_as_reseller(app: &TestApp, reseller: &str, params: &[(&str, &str)]) -> Reply {
     let mut all = vec![("u", reseller)];
     all.extend_from_slice(params);
-    app.call_signed_with("device_create", &all, &format!("key-{reseller}")).await
+    app.call_signed_with("device_create", &all, &format!("key-{reseller}"))
+        .await
 }
 
 // ---------------------------------------------------------------- success shape
@@ -129,12 +152,17 @@ async fn device_create_answers_the_seed_success_shape_with_id_username_and_passw
     let (id, username, password) = assert_created(&reply.body);
     assert_eq!(username, "101", "the first allocated extension is 101");
     assert_eq!(password.chars().count(), 12, "{password}");
-    assert!(password.chars().all(|c| SECRET_ALPHABET.contains(c)), "secret {password} outside the alphabet");
+    assert!(
+        password.chars().all(|c| SECRET_ALPHABET.contains(c)),
+        "secret {password} outside the alphabet"
+    );
     let conn = db(&app);
     let (db_user, db_username, db_secret, db_extension, db_name): (i64, String, String, String, String) = conn
-        .query_row("SELECT user_id, username, secret, extension, name FROM devices WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
+        .query_row(
+            "SELECT user_id, username, secret, extension, name FROM devices WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
         .expect("the <id> is the device row id");
     assert_eq!(db_user, user_id);
     assert_eq!(db_username, "101");
@@ -170,9 +198,27 @@ async fn device_create_secret_follows_the_strong_password_rule_when_it_is_on() {
     let reply = create_as_admin(&app, &[("user_id", &user_id.to_string())]).await;
     let (_, _, password) = assert_created(&reply.body);
     assert_eq!(password.len(), 12);
-    assert_eq!(password.chars().filter(|c| "abcdefghjkmnpqrstuvwxyz".contains(*c)).count(), 4, "{password}");
-    assert_eq!(password.chars().filter(|c| "ABCDEFGHJKMNPQRSTUVWXYZ".contains(*c)).count(), 4, "{password}");
-    assert_eq!(password.chars().filter(|c| "23456789".contains(*c)).count(), 4, "{password}");
+    assert_eq!(
+        password
+            .chars()
+            .filter(|c| "abcdefghjkmnpqrstuvwxyz".contains(*c))
+            .count(),
+        4,
+        "{password}"
+    );
+    assert_eq!(
+        password
+            .chars()
+            .filter(|c| "ABCDEFGHJKMNPQRSTUVWXYZ".contains(*c))
+            .count(),
+        4,
+        "{password}"
+    );
+    assert_eq!(
+        password.chars().filter(|c| "23456789".contains(*c)).count(),
+        4,
+        "{password}"
+    );
 }
 
 // ---------------------------------------------------------------- check 1: caller
@@ -186,7 +232,9 @@ async fn device_create_refuses_an_unknown_caller_with_bad_login() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, page_error("Bad login"));
     // Signed or not, an unknown caller skips the hash check.
-    let reply = app.call_signed("device_create", &[("u", "nobody"), ("user_id", &uid)]).await;
+    let reply = app
+        .call_signed("device_create", &[("u", "nobody"), ("user_id", &uid)])
+        .await;
     assert_eq!(reply.body, page_error("Bad login"));
     assert_eq!(device_count(&app), 0);
 }
@@ -196,9 +244,18 @@ async fn device_create_refuses_a_blank_or_missing_caller_with_bad_login() {
     let app = TestApp::new().await;
     let (user_id, _) = app.user("bob", "user").await;
     let uid = user_id.to_string();
-    assert_eq!(app.call("device_create", &[("user_id", &uid)]).await.body, page_error("Bad login"));
-    assert_eq!(app.call("device_create", &[("u", ""), ("user_id", &uid)]).await.body, page_error("Bad login"));
-    assert_eq!(app.call("device_create", &[("u", "   "), ("user_id", &uid)]).await.body, page_error("Bad login"));
+    assert_eq!(
+        app.call("device_create", &[("user_id", &uid)]).await.body,
+        page_error("Bad login")
+    );
+    assert_eq!(
+        app.call("device_create", &[("u", ""), ("user_id", &uid)]).await.body,
+        page_error("Bad login")
+    );
+    assert_eq!(
+        app.call("device_create", &[("u", "   "), ("user_id", &uid)]).await.body,
+        page_error("Bad login")
+    );
 }
 
 #[tokio::test]
@@ -206,8 +263,14 @@ async fn device_create_treats_a_blocked_caller_as_unknown() {
     let app = TestApp::new().await;
     let res = reseller(&app, "res").await;
     let owned = user_of(&app, "carol", "res").await;
-    assert_created(&create_as_reseller(&app, "res", &[("user_id", &owned.to_string())]).await.body);
-    db(&app).execute("UPDATE users SET blocked = 1 WHERE id = ?1", [res]).unwrap();
+    assert_created(
+        &create_as_reseller(&app, "res", &[("user_id", &owned.to_string())])
+            .await
+            .body,
+    );
+    db(&app)
+        .execute("UPDATE users SET blocked = 1 WHERE id = ?1", [res])
+        .unwrap();
     let reply = create_as_reseller(&app, "res", &[("user_id", &owned.to_string())]).await;
     assert_eq!(reply.body, page_error("Bad login"));
 }
@@ -216,14 +279,21 @@ async fn device_create_treats_a_blocked_caller_as_unknown() {
 async fn device_create_matches_the_caller_username_case_insensitively() {
     let app = TestApp::new().await;
     let (user_id, _) = app.user("bob", "user").await;
-    let reply = app.call_signed("device_create", &[("u", "ADMIN"), ("user_id", &user_id.to_string())]).await;
+    let reply = app
+        .call_signed("device_create", &[("u", "ADMIN"), ("user_id", &user_id.to_string())])
+        .await;
     assert_created(&reply.body);
 }
 
 #[tokio::test]
 async fn device_create_answers_bad_login_before_user_was_not_found() {
     let app = TestApp::new().await;
-    let reply = app.call("device_create", &[("u", "nobody"), ("user_id", "999"), ("type", "bogus")]).await;
+    let reply = app
+        .call(
+            "device_create",
+            &[("u", "nobody"), ("user_id", "999"), ("type", "bogus")],
+        )
+        .await;
     assert_eq!(reply.body, page_error("Bad login"));
 }
 
@@ -234,8 +304,14 @@ async fn device_create_answers_user_was_not_found_for_a_missing_or_blank_user_id
     let app = TestApp::new().await;
     app.user("bob", "user").await;
     assert_eq!(create_as_admin(&app, &[]).await.body, page_error("User was not found"));
-    assert_eq!(create_as_admin(&app, &[("user_id", "")]).await.body, page_error("User was not found"));
-    assert_eq!(create_as_admin(&app, &[("user_id", "  ")]).await.body, page_error("User was not found"));
+    assert_eq!(
+        create_as_admin(&app, &[("user_id", "")]).await.body,
+        page_error("User was not found")
+    );
+    assert_eq!(
+        create_as_admin(&app, &[("user_id", "  ")]).await.body,
+        page_error("User was not found")
+    );
 }
 
 #[tokio::test]
@@ -261,7 +337,9 @@ async fn device_create_answers_user_was_not_found_for_an_unknown_user_id() {
 async fn device_create_answers_user_was_not_found_before_dont_be_so_smart() {
     let app = TestApp::new().await;
     app.user("bob", "user").await;
-    let reply = app.call_signed("device_create", &[("u", "bob"), ("user_id", "999")]).await;
+    let reply = app
+        .call_signed("device_create", &[("u", "bob"), ("user_id", "999")])
+        .await;
     assert_eq!(reply.body, page_error("User was not found"));
 }
 
@@ -273,7 +351,9 @@ async fn device_create_refuses_a_plain_user_caller_with_dont_be_so_smart() {
     let (bob, _) = app.user("bob", "user").await;
     let (alice, _) = app.user("alice", "user").await;
     for target in [bob, alice] {
-        let reply = app.call_signed("device_create", &[("u", "bob"), ("user_id", &target.to_string())]).await;
+        let reply = app
+            .call_signed("device_create", &[("u", "bob"), ("user_id", &target.to_string())])
+            .await;
         assert_eq!(reply.body, page_error("Dont be so smart"), "target {target}");
     }
     assert_eq!(device_count(&app), 0);
@@ -286,7 +366,9 @@ async fn device_create_refuses_an_accountant_without_device_manage_2() {
     accountant(&app, "acc1", "device_manage=1").await;
     accountant(&app, "acc0", "user_manage=2").await;
     for acc in ["acc1", "acc0"] {
-        let reply = app.call_signed("device_create", &[("u", acc), ("user_id", &bob.to_string())]).await;
+        let reply = app
+            .call_signed("device_create", &[("u", acc), ("user_id", &bob.to_string())])
+            .await;
         assert_eq!(reply.body, page_error("Dont be so smart"), "{acc}");
     }
     assert_eq!(device_count(&app), 0);
@@ -337,7 +419,9 @@ async fn device_create_refuses_an_accountant_targeting_admin_or_a_resellers_user
     reseller(&app, "res1").await;
     let carol = user_of(&app, "carol", "res1").await;
     for target in [0, carol] {
-        let reply = app.call_signed("device_create", &[("u", "acc"), ("user_id", &target.to_string())]).await;
+        let reply = app
+            .call_signed("device_create", &[("u", "acc"), ("user_id", &target.to_string())])
+            .await;
         assert_eq!(reply.body, page_error("Dont be so smart"), "target {target}");
     }
 }
@@ -347,7 +431,15 @@ async fn device_create_answers_dont_be_so_smart_before_device_type_invalid() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     let reply = app
-        .call_signed("device_create", &[("u", "bob"), ("user_id", &bob.to_string()), ("type", "bogus"), ("pin", "x")])
+        .call_signed(
+            "device_create",
+            &[
+                ("u", "bob"),
+                ("user_id", &bob.to_string()),
+                ("type", "bogus"),
+                ("pin", "x"),
+            ],
+        )
         .await;
     assert_eq!(reply.body, page_error("Dont be so smart"));
 }
@@ -359,9 +451,14 @@ async fn device_create_succeeds_for_an_accountant_with_device_manage_2() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     accountant(&app, "acc", "device_manage=2").await;
-    let reply = app.call_signed("device_create", &[("u", "acc"), ("user_id", &bob.to_string())]).await;
+    let reply = app
+        .call_signed("device_create", &[("u", "acc"), ("user_id", &bob.to_string())])
+        .await;
     let (id, _, _) = assert_created(&reply.body);
-    assert_eq!(device_column(&app, id, "user_id").as_deref(), Some(bob.to_string().as_str()));
+    assert_eq!(
+        device_column(&app, id, "user_id").as_deref(),
+        Some(bob.to_string().as_str())
+    );
 }
 
 #[tokio::test]
@@ -369,10 +466,18 @@ async fn device_create_succeeds_for_a_reseller_creating_for_its_own_user() {
     let app = TestApp::new().await;
     reseller(&app, "res1").await;
     let carol = user_of(&app, "carol", "res1").await;
-    let reply = create_as_reseller(&app, "res1", &[("user_id", &carol.to_string()), ("description", "desk")]).await;
+    let reply = create_as_reseller(
+        &app,
+        "res1",
+        &[("user_id", &carol.to_string()), ("description", "desk")],
+    )
+    .await;
     let (id, username, _) = assert_created(&reply.body);
     assert_eq!(username, "101");
-    assert_eq!(device_column(&app, id, "user_id").as_deref(), Some(carol.to_string().as_str()));
+    assert_eq!(
+        device_column(&app, id, "user_id").as_deref(),
+        Some(carol.to_string().as_str())
+    );
     assert_eq!(device_column(&app, id, "description").as_deref(), Some("desk"));
     assert_eq!(device_column(&app, id, "device_type").as_deref(), Some("SIP"));
 }
@@ -395,7 +500,16 @@ async fn device_create_refuses_an_unknown_type() {
 async fn device_create_answers_device_type_invalid_before_device_group_invalid() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("type", "SCCP"), ("devicegroup_id", "999"), ("pin", "x")]).await;
+    let reply = create_as_admin(
+        &app,
+        &[
+            ("user_id", &bob.to_string()),
+            ("type", "SCCP"),
+            ("devicegroup_id", "999"),
+            ("pin", "x"),
+        ],
+    )
+    .await;
     assert_eq!(reply.body, page_error("Device type invalid"));
 }
 
@@ -417,7 +531,11 @@ async fn device_create_accepts_types_case_insensitively_and_stores_them_canonica
     for (sent, stored) in cases {
         let reply = create_as_admin(&app, &[("user_id", &uid), ("type", sent)]).await;
         let (id, _, _) = assert_created(&reply.body);
-        assert_eq!(device_column(&app, id, "device_type").as_deref(), Some(stored), "type={sent}");
+        assert_eq!(
+            device_column(&app, id, "device_type").as_deref(),
+            Some(stored),
+            "type={sent}"
+        );
     }
 }
 
@@ -428,7 +546,11 @@ async fn device_create_stores_zap_as_dahdi() {
     for sent in ["ZAP", "zap", "Zap"] {
         let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("type", sent)]).await;
         let (id, _, _) = assert_created(&reply.body);
-        assert_eq!(device_column(&app, id, "device_type").as_deref(), Some("dahdi"), "type={sent}");
+        assert_eq!(
+            device_column(&app, id, "device_type").as_deref(),
+            Some("dahdi"),
+            "type={sent}"
+        );
     }
 }
 
@@ -447,10 +569,18 @@ async fn device_create_with_blank_type_uses_the_owners_default_device_type() {
     app.set("default_device_type", "IAX2").await;
     let (bob, _) = app.user("bob", "user").await;
     let uid = bob.to_string();
-    for params in [vec![("user_id", uid.as_str())], vec![("user_id", uid.as_str()), ("type", "")], vec![("user_id", uid.as_str()), ("type", "  ")]] {
+    for params in [
+        vec![("user_id", uid.as_str())],
+        vec![("user_id", uid.as_str()), ("type", "")],
+        vec![("user_id", uid.as_str()), ("type", "  ")],
+    ] {
         let reply = create_as_admin(&app, &params).await;
         let (id, _, _) = assert_created(&reply.body);
-        assert_eq!(device_column(&app, id, "device_type").as_deref(), Some("IAX2"), "{params:?}");
+        assert_eq!(
+            device_column(&app, id, "device_type").as_deref(),
+            Some("IAX2"),
+            "{params:?}"
+        );
     }
 }
 
@@ -465,11 +595,19 @@ async fn device_create_with_blank_type_uses_the_resellers_own_default_device_typ
     let dave = user_of(&app, "dave", "res2").await;
     let reply = create_as_reseller(&app, "res1", &[("user_id", &carol.to_string()), ("type", "")]).await;
     let (id, _, _) = assert_created(&reply.body);
-    assert_eq!(device_column(&app, id, "device_type").as_deref(), Some("FAX"), "res1's own default");
+    assert_eq!(
+        device_column(&app, id, "device_type").as_deref(),
+        Some("FAX"),
+        "res1's own default"
+    );
     // res2 has no value of its own: it inherits admin's.
     let reply = create_as_reseller(&app, "res2", &[("user_id", &dave.to_string())]).await;
     let (id, _, _) = assert_created(&reply.body);
-    assert_eq!(device_column(&app, id, "device_type").as_deref(), Some("IAX2"), "inherited default");
+    assert_eq!(
+        device_column(&app, id, "device_type").as_deref(),
+        Some("IAX2"),
+        "inherited default"
+    );
 }
 
 #[tokio::test]
@@ -503,7 +641,11 @@ async fn device_create_refuses_dahdi_and_zap_to_resellers_unless_allowed() {
     for sent in ["dahdi", "ZAP"] {
         let reply = create_as_reseller(&app, "res1", &[("user_id", &uid), ("type", sent)]).await;
         let (id, _, _) = assert_created(&reply.body);
-        assert_eq!(device_column(&app, id, "device_type").as_deref(), Some("dahdi"), "type={sent}");
+        assert_eq!(
+            device_column(&app, id, "device_type").as_deref(),
+            Some("dahdi"),
+            "type={sent}"
+        );
     }
 }
 
@@ -562,7 +704,11 @@ async fn device_create_refuses_an_unknown_or_non_numeric_device_group() {
     let (bob, _) = app.user("bob", "user").await;
     for value in ["999", "abc", "-1", "0"] {
         let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("devicegroup_id", value)]).await;
-        assert_eq!(reply.body, page_error("Device group invalid"), "devicegroup_id={value:?}");
+        assert_eq!(
+            reply.body,
+            page_error("Device group invalid"),
+            "devicegroup_id={value:?}"
+        );
     }
 }
 
@@ -570,7 +716,11 @@ async fn device_create_refuses_an_unknown_or_non_numeric_device_group() {
 async fn device_create_answers_device_group_invalid_before_pin_must_be_numeric() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("devicegroup_id", "999"), ("pin", "12a")]).await;
+    let reply = create_as_admin(
+        &app,
+        &[("user_id", &bob.to_string()), ("devicegroup_id", "999"), ("pin", "12a")],
+    )
+    .await;
     assert_eq!(reply.body, page_error("Device group invalid"));
 }
 
@@ -579,9 +729,14 @@ async fn device_create_puts_the_device_in_the_given_group_of_that_user() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     let conn = db(&app);
-    conn.execute("INSERT INTO device_groups (user_id, name) VALUES (?1, 'office')", [bob]).unwrap();
+    conn.execute("INSERT INTO device_groups (user_id, name) VALUES (?1, 'office')", [bob])
+        .unwrap();
     let office = conn.last_insert_rowid();
-    let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("devicegroup_id", &office.to_string())]).await;
+    let reply = create_as_admin(
+        &app,
+        &[("user_id", &bob.to_string()), ("devicegroup_id", &office.to_string())],
+    )
+    .await;
     let (id, _, _) = assert_created(&reply.body);
     assert_eq!(device_column(&app, id, "devicegroup_id"), Some(office.to_string()));
 }
@@ -592,10 +747,17 @@ async fn device_create_without_group_uses_the_users_primary_group() {
     let (bob, _) = app.user("bob", "user").await;
     let primary = primary_group_of(&app, bob);
     let uid = bob.to_string();
-    for params in [vec![("user_id", uid.as_str())], vec![("user_id", uid.as_str()), ("devicegroup_id", "")]] {
+    for params in [
+        vec![("user_id", uid.as_str())],
+        vec![("user_id", uid.as_str()), ("devicegroup_id", "")],
+    ] {
         let reply = create_as_admin(&app, &params).await;
         let (id, _, _) = assert_created(&reply.body);
-        assert_eq!(device_column(&app, id, "devicegroup_id"), Some(primary.to_string()), "{params:?}");
+        assert_eq!(
+            device_column(&app, id, "devicegroup_id"),
+            Some(primary.to_string()),
+            "{params:?}"
+        );
     }
 }
 
@@ -603,7 +765,9 @@ async fn device_create_without_group_uses_the_users_primary_group() {
 async fn device_create_creates_the_primary_group_when_it_is_missing() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    db(&app).execute("DELETE FROM device_groups WHERE user_id = ?1", [bob]).unwrap();
+    db(&app)
+        .execute("DELETE FROM device_groups WHERE user_id = ?1", [bob])
+        .unwrap();
     let reply = create_as_admin(&app, &[("user_id", &bob.to_string())]).await;
     let (id, _, _) = assert_created(&reply.body);
     let primary = primary_group_of(&app, bob);
@@ -628,7 +792,11 @@ async fn device_create_refuses_a_pin_already_used_by_another_device() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     let (alice, _) = app.user("alice", "user").await;
-    assert_created(&create_as_admin(&app, &[("user_id", &bob.to_string()), ("pin", "1234")]).await.body);
+    assert_created(
+        &create_as_admin(&app, &[("user_id", &bob.to_string()), ("pin", "1234")])
+            .await
+            .body,
+    );
     assert!(app.store().pin_in_use("1234").await.unwrap());
     let reply = create_as_admin(&app, &[("user_id", &alice.to_string()), ("pin", "1234")]).await;
     assert_eq!(reply.body, page_error("Pin is already used"));
@@ -639,7 +807,11 @@ async fn device_create_refuses_a_pin_already_used_by_another_device() {
 async fn device_create_answers_pin_must_be_numeric_before_the_callerid_checks() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("pin", "12a"), ("caller_id", "abc")]).await;
+    let reply = create_as_admin(
+        &app,
+        &[("user_id", &bob.to_string()), ("pin", "12a"), ("caller_id", "abc")],
+    )
+    .await;
     assert_eq!(reply.body, page_error("Pin must be numeric"));
 }
 
@@ -647,8 +819,16 @@ async fn device_create_answers_pin_must_be_numeric_before_the_callerid_checks() 
 async fn device_create_answers_pin_is_already_used_before_the_callerid_checks() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    assert_created(&create_as_admin(&app, &[("user_id", &bob.to_string()), ("pin", "4321")]).await.body);
-    let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("pin", "4321"), ("caller_id", "abc")]).await;
+    assert_created(
+        &create_as_admin(&app, &[("user_id", &bob.to_string()), ("pin", "4321")])
+            .await
+            .body,
+    );
+    let reply = create_as_admin(
+        &app,
+        &[("user_id", &bob.to_string()), ("pin", "4321"), ("caller_id", "abc")],
+    )
+    .await;
     assert_eq!(reply.body, page_error("Pin is already used"));
 }
 
@@ -694,7 +874,11 @@ async fn device_create_with_an_empty_pin_creates_a_pinless_device() {
     for _ in 0..2 {
         let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("pin", "")]).await;
         let (id, _, _) = assert_created(&reply.body);
-        assert_eq!(device_column(&app, id, "pin"), None, "pin= must be stored as NULL (pinless)");
+        assert_eq!(
+            device_column(&app, id, "pin"),
+            None,
+            "pin= must be stored as NULL (pinless)"
+        );
     }
 }
 
@@ -718,7 +902,14 @@ async fn device_create_refuses_caller_id_to_an_accountant_without_callerid_manag
     let (bob, _) = app.user("bob", "user").await;
     accountant(&app, "acc", "device_manage=2,callerid_manage=1").await;
     let reply = app
-        .call_signed("device_create", &[("u", "acc"), ("user_id", &bob.to_string()), ("caller_id", "37060000001")])
+        .call_signed(
+            "device_create",
+            &[
+                ("u", "acc"),
+                ("user_id", &bob.to_string()),
+                ("caller_id", "37060000001"),
+            ],
+        )
         .await;
     assert_eq!(reply.body, page_error("You are not authorized to manage callerid"));
     assert_eq!(device_count(&app), 0);
@@ -729,8 +920,12 @@ async fn device_create_answers_callerid_authorization_before_callerid_must_be_nu
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     accountant(&app, "acc", "device_manage=2").await;
-    let reply =
-        app.call_signed("device_create", &[("u", "acc"), ("user_id", &bob.to_string()), ("caller_id", "abc")]).await;
+    let reply = app
+        .call_signed(
+            "device_create",
+            &[("u", "acc"), ("user_id", &bob.to_string()), ("caller_id", "abc")],
+        )
+        .await;
     assert_eq!(reply.body, page_error("You are not authorized to manage callerid"));
 }
 
@@ -739,8 +934,12 @@ async fn device_create_lets_an_accountant_without_callerid_manage_create_without
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     accountant(&app, "acc", "device_manage=2").await;
-    let reply =
-        app.call_signed("device_create", &[("u", "acc"), ("user_id", &bob.to_string()), ("caller_id", "")]).await;
+    let reply = app
+        .call_signed(
+            "device_create",
+            &[("u", "acc"), ("user_id", &bob.to_string()), ("caller_id", "")],
+        )
+        .await;
     assert_created(&reply.body);
 }
 
@@ -750,7 +949,14 @@ async fn device_create_lets_an_accountant_with_callerid_manage_2_set_caller_id()
     let (bob, _) = app.user("bob", "user").await;
     accountant(&app, "acc", "device_manage=2,callerid_manage=2").await;
     let reply = app
-        .call_signed("device_create", &[("u", "acc"), ("user_id", &bob.to_string()), ("caller_id", "37060000001")])
+        .call_signed(
+            "device_create",
+            &[
+                ("u", "acc"),
+                ("user_id", &bob.to_string()),
+                ("caller_id", "37060000001"),
+            ],
+        )
         .await;
     let (id, _, _) = assert_created(&reply.body);
     assert_eq!(device_column(&app, id, "callerid").as_deref(), Some("<37060000001>"));
@@ -763,10 +969,18 @@ async fn device_create_refuses_a_non_numeric_caller_id() {
     accountant(&app, "acc", "device_manage=2,callerid_manage=2").await;
     for value in ["abc", "+37060000001", "370 600", "12-34"] {
         let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("caller_id", value)]).await;
-        assert_eq!(reply.body, page_error("CallerID must be numeric"), "caller_id={value:?}");
+        assert_eq!(
+            reply.body,
+            page_error("CallerID must be numeric"),
+            "caller_id={value:?}"
+        );
     }
-    let reply =
-        app.call_signed("device_create", &[("u", "acc"), ("user_id", &bob.to_string()), ("caller_id", "12a")]).await;
+    let reply = app
+        .call_signed(
+            "device_create",
+            &[("u", "acc"), ("user_id", &bob.to_string()), ("caller_id", "12a")],
+        )
+        .await;
     assert_eq!(reply.body, page_error("CallerID must be numeric"));
     assert_eq!(device_count(&app), 0);
 }
@@ -788,8 +1002,15 @@ async fn device_create_answers_callerid_must_be_numeric_before_extension_taken()
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     assert_created(&create_as_admin(&app, &[("user_id", &bob.to_string())]).await.body);
-    let reply =
-        create_as_admin(&app, &[("user_id", &bob.to_string()), ("caller_id", "abc"), ("extension", "101")]).await;
+    let reply = create_as_admin(
+        &app,
+        &[
+            ("user_id", &bob.to_string()),
+            ("caller_id", "abc"),
+            ("extension", "101"),
+        ],
+    )
+    .await;
     assert_eq!(reply.body, page_error("CallerID must be numeric"));
 }
 
@@ -822,8 +1043,15 @@ async fn device_create_answers_extension_taken_before_call_timeout() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     assert_created(&create_as_admin(&app, &[("user_id", &bob.to_string())]).await.body);
-    let reply =
-        create_as_admin(&app, &[("user_id", &bob.to_string()), ("extension", "101"), ("call_timeout", "-5")]).await;
+    let reply = create_as_admin(
+        &app,
+        &[
+            ("user_id", &bob.to_string()),
+            ("extension", "101"),
+            ("call_timeout", "-5"),
+        ],
+    )
+    .await;
     assert_eq!(reply.body, page_error("Extension already exists in User's PBX Pool"));
 }
 
@@ -835,7 +1063,11 @@ async fn device_create_refuses_a_negative_or_non_integer_call_timeout() {
     let (bob, _) = app.user("bob", "user").await;
     for value in ["-1", "abc", "1.5", "10s"] {
         let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("call_timeout", value)]).await;
-        assert_eq!(reply.body, page_error("Device Call Timeout must be greater than or equal to 0"), "call_timeout={value:?}");
+        assert_eq!(
+            reply.body,
+            page_error("Device Call Timeout must be greater than or equal to 0"),
+            "call_timeout={value:?}"
+        );
     }
     assert_eq!(device_count(&app), 0);
 }
@@ -844,9 +1076,19 @@ async fn device_create_refuses_a_negative_or_non_integer_call_timeout() {
 async fn device_create_answers_call_timeout_before_extension_is_invalid() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    let reply =
-        create_as_admin(&app, &[("user_id", &bob.to_string()), ("call_timeout", "-1"), ("extension", "BAD EXT")]).await;
-    assert_eq!(reply.body, page_error("Device Call Timeout must be greater than or equal to 0"));
+    let reply = create_as_admin(
+        &app,
+        &[
+            ("user_id", &bob.to_string()),
+            ("call_timeout", "-1"),
+            ("extension", "BAD EXT"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        reply.body,
+        page_error("Device Call Timeout must be greater than or equal to 0")
+    );
 }
 
 #[tokio::test]
@@ -910,7 +1152,10 @@ async fn device_create_still_accepts_an_explicit_extension_when_the_range_is_exh
     app.set("device_range_max", "101").await;
     let (bob, _) = app.user("bob", "user").await;
     assert_created(&create_as_admin(&app, &[("user_id", &bob.to_string())]).await.body);
-    assert_eq!(create_as_admin(&app, &[("user_id", &bob.to_string())]).await.body, not_created("No free extension"));
+    assert_eq!(
+        create_as_admin(&app, &[("user_id", &bob.to_string())]).await.body,
+        not_created("No free extension")
+    );
     let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("extension", "5000")]).await;
     let (_, username, _) = assert_created(&reply.body);
     assert_eq!(username, "5000");
@@ -935,7 +1180,11 @@ async fn device_create_allocates_the_smallest_free_extension_around_explicit_one
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     let uid = bob.to_string();
-    assert_created(&create_as_admin(&app, &[("user_id", &uid), ("extension", "102")]).await.body);
+    assert_created(
+        &create_as_admin(&app, &[("user_id", &uid), ("extension", "102")])
+            .await
+            .body,
+    );
     let (_, a, _) = assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body);
     let (_, b, _) = assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body);
     assert_eq!((a.as_str(), b.as_str()), ("101", "103"));
@@ -955,11 +1204,20 @@ async fn device_create_follows_a_changed_range_and_returns_to_free_numbers_below
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     let uid = bob.to_string();
-    assert_eq!(assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body).1, "101");
+    assert_eq!(
+        assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body).1,
+        "101"
+    );
     app.set("device_range_min", "200").await;
-    assert_eq!(assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body).1, "200");
+    assert_eq!(
+        assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body).1,
+        "200"
+    );
     app.set("device_range_min", "101").await;
-    assert_eq!(assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body).1, "102");
+    assert_eq!(
+        assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body).1,
+        "102"
+    );
 }
 
 #[tokio::test]
@@ -971,9 +1229,14 @@ async fn device_create_reuses_an_extension_freed_by_another_process_sharing_the_
     let (bob, _) = app.user("bob", "user").await;
     let uid = bob.to_string();
     for expected in ["101", "102", "103"] {
-        assert_eq!(assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body).1, expected);
+        assert_eq!(
+            assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body).1,
+            expected
+        );
     }
-    db(&app).execute("DELETE FROM devices WHERE extension IN ('101', '102')", []).unwrap();
+    db(&app)
+        .execute("DELETE FROM devices WHERE extension IN ('101', '102')", [])
+        .unwrap();
     let (_, username, _) = assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body);
     assert_eq!(username, "101", "smallest free extension after 101 and 102 were freed");
 }
@@ -983,9 +1246,15 @@ async fn device_create_skips_numbers_used_as_another_devices_username() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     let uid = bob.to_string();
-    let (id, _, _) = assert_created(&create_as_admin(&app, &[("user_id", &uid), ("extension", "9000")]).await.body);
+    let (id, _, _) = assert_created(
+        &create_as_admin(&app, &[("user_id", &uid), ("extension", "9000")])
+            .await
+            .body,
+    );
     // A device whose username (not extension) is 101, as registration-credentials mode can make.
-    db(&app).execute("UPDATE devices SET username = '101', name = '101' WHERE id = ?1", [id]).unwrap();
+    db(&app)
+        .execute("UPDATE devices SET username = '101', name = '101' WHERE id = ?1", [id])
+        .unwrap();
     let (_, username, _) = assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body);
     assert_eq!(username, "102");
     assert!(app.store().device_name_in_use("101").await.unwrap());
@@ -1000,7 +1269,11 @@ async fn device_create_stores_ha1_as_md5_of_username_realm_secret() {
     let reply = create_as_admin(&app, &[("user_id", &bob.to_string())]).await;
     let (id, username, password) = assert_created(&reply.body);
     let expected = hex::encode(Md5::digest(format!("{username}:asterisk:{password}").as_bytes()));
-    assert_eq!(device_column(&app, id, "ha1"), Some(expected), "default sip_realm is asterisk");
+    assert_eq!(
+        device_column(&app, id, "ha1"),
+        Some(expected),
+        "default sip_realm is asterisk"
+    );
 }
 
 #[tokio::test]
@@ -1019,12 +1292,20 @@ async fn device_create_computes_ha1_with_the_sip_realm_setting() {
 async fn device_create_trims_the_description() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    let reply = create_as_admin(&app, &[("user_id", &bob.to_string()), ("description", "  Office phone \t ")]).await;
+    let reply = create_as_admin(
+        &app,
+        &[("user_id", &bob.to_string()), ("description", "  Office phone \t ")],
+    )
+    .await;
     let (id, _, _) = assert_created(&reply.body);
     assert_eq!(device_column(&app, id, "description").as_deref(), Some("Office phone"));
     let reply = create_as_admin(&app, &[("user_id", &bob.to_string())]).await;
     let (id, _, _) = assert_created(&reply.body);
-    assert_eq!(device_column(&app, id, "description").as_deref(), Some(""), "default empty");
+    assert_eq!(
+        device_column(&app, id, "description").as_deref(),
+        Some(""),
+        "default empty"
+    );
 }
 
 #[tokio::test]
@@ -1065,12 +1346,19 @@ async fn device_create_answers_a_wrong_hash_in_the_page_error_envelope() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     let uid = bob.to_string();
-    let reply = app.call_signed_with("device_create", &[("u", "admin"), ("user_id", &uid)], "wrong-key").await;
+    let reply = app
+        .call_signed_with("device_create", &[("u", "admin"), ("user_id", &uid)], "wrong-key")
+        .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, page_error("Incorrect hash"));
     let reply = app.call("device_create", &[("u", "admin"), ("user_id", &uid)]).await;
     assert_eq!(reply.body, page_error("Incorrect hash"), "missing hash");
-    let reply = app.call("device_create", &[("u", "admin"), ("user_id", &uid), ("hash", "sd5g16sd1g6s")]).await;
+    let reply = app
+        .call(
+            "device_create",
+            &[("u", "admin"), ("user_id", &uid), ("hash", "sd5g16sd1g6s")],
+        )
+        .await;
     assert_eq!(reply.body, page_error("Incorrect hash"), "malformed hash");
     assert_eq!(device_count(&app), 0);
 }
@@ -1082,13 +1370,25 @@ async fn device_create_hash_covers_description_pin_type_group_and_caller_id() {
     let uid = bob.to_string();
     // Signed without `description`, then sent with it: the hash no longer matches.
     let hash = app.hash_with("device_create", &[("user_id", &uid)], SECRET);
-    let reply = app.call("device_create", &[("u", "admin"), ("user_id", &uid), ("description", "x"), ("hash", &hash)]).await;
+    let reply = app
+        .call(
+            "device_create",
+            &[("u", "admin"), ("user_id", &uid), ("description", "x"), ("hash", &hash)],
+        )
+        .await;
     assert_eq!(reply.body, page_error("Incorrect hash"));
     // `extension`, `fromuser`, `call_timeout` are not hashed.
     let reply = app
         .call(
             "device_create",
-            &[("u", "admin"), ("user_id", &uid), ("extension", "3000"), ("fromuser", "x"), ("call_timeout", "5"), ("hash", &hash)],
+            &[
+                ("u", "admin"),
+                ("user_id", &uid),
+                ("extension", "3000"),
+                ("fromuser", "x"),
+                ("call_timeout", "5"),
+                ("hash", &hash),
+            ],
         )
         .await;
     assert_created(&reply.body);
@@ -1133,7 +1433,9 @@ async fn device_create_needs_no_hash_when_hash_checking_is_disabled() {
     let app = TestApp::new().await;
     app.set("disable_hash_checking", "1").await;
     let (bob, _) = app.user("bob", "user").await;
-    let reply = app.call("device_create", &[("u", "admin"), ("user_id", &bob.to_string())]).await;
+    let reply = app
+        .call("device_create", &[("u", "admin"), ("user_id", &bob.to_string())])
+        .await;
     assert_created(&reply.body);
 }
 
@@ -1143,9 +1445,13 @@ async fn device_create_accepts_a_resellers_own_key() {
     reseller(&app, "res1").await;
     let carol = user_of(&app, "carol", "res1").await;
     let uid = carol.to_string();
-    let reply = app.call_signed_with("device_create", &[("u", "res1"), ("user_id", &uid)], "wrong-key").await;
+    let reply = app
+        .call_signed_with("device_create", &[("u", "res1"), ("user_id", &uid)], "wrong-key")
+        .await;
     assert_eq!(reply.body, page_error("Incorrect hash"));
-    let reply = app.call_signed_with("device_create", &[("u", "res1"), ("user_id", &uid)], "key-res1").await;
+    let reply = app
+        .call_signed_with("device_create", &[("u", "res1"), ("user_id", &uid)], "key-res1")
+        .await;
     assert_created(&reply.body);
 }
 
@@ -1177,15 +1483,25 @@ async fn device_create_accepts_user_id_hashed_in_mors_integer_form() {
     assert_eq!(bob, 1);
     for hashed in ["1", "01"] {
         let hash = app.hash_with("device_create", &[("user_id", hashed)], SECRET);
-        let reply = app.call("device_create", &[("u", "admin"), ("user_id", "01"), ("hash", &hash)]).await;
+        let reply = app
+            .call("device_create", &[("u", "admin"), ("user_id", "01"), ("hash", &hash)])
+            .await;
         let (id, _, _) = assert_created(&reply.body);
-        assert_eq!(device_column(&app, id, "user_id").as_deref(), Some("1"), "hashed {hashed}");
+        assert_eq!(
+            device_column(&app, id, "user_id").as_deref(),
+            Some("1"),
+            "hashed {hashed}"
+        );
     }
 }
 
 // ---------------------------------------------------------------- concurrency
 
-async fn create_concurrently(app: &std::sync::Arc<TestApp>, params: Vec<(&'static str, String)>, n: usize) -> Vec<String> {
+async fn create_concurrently(
+    app: &std::sync::Arc<TestApp>,
+    params: Vec<(&'static str, String)>,
+    n: usize,
+) -> Vec<String> {
     let start = std::sync::Arc::new(tokio::sync::Barrier::new(n));
     let mut tasks = Vec::new();
     for _ in 0..n {
@@ -1215,8 +1531,9 @@ async fn device_create_concurrent_requests_get_distinct_consecutive_extensions_a
     let mut extensions: Vec<i64> = bodies.iter().map(|b| assert_created(b).1.parse().unwrap()).collect();
     extensions.sort_unstable();
     assert_eq!(extensions, (101..=110).collect::<Vec<_>>());
-    let distinct_pins: i64 =
-        db(&app).query_row("SELECT COUNT(DISTINCT pin) FROM devices", [], |r| r.get(0)).unwrap();
+    let distinct_pins: i64 = db(&app)
+        .query_row("SELECT COUNT(DISTINCT pin) FROM devices", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(distinct_pins, 10);
 }
 
@@ -1225,8 +1542,14 @@ async fn device_create_concurrent_requests_for_one_pin_create_exactly_one_device
     let app = std::sync::Arc::new(TestApp::new().await);
     let (bob, _) = app.user("bob", "user").await;
     let bodies = create_concurrently(&app, vec![("user_id", bob.to_string()), ("pin", "777777".into())], 10).await;
-    let ok = bodies.iter().filter(|b| b.contains("<status>Device created</status>")).count();
-    let refused = bodies.iter().filter(|b| **b == page_error("Pin is already used")).count();
+    let ok = bodies
+        .iter()
+        .filter(|b| b.contains("<status>Device created</status>"))
+        .count();
+    let refused = bodies
+        .iter()
+        .filter(|b| **b == page_error("Pin is already used"))
+        .count();
     assert_eq!((ok, refused), (1, 9), "{bodies:#?}");
     assert_eq!(device_count(&app), 1);
 }
@@ -1235,9 +1558,20 @@ async fn device_create_concurrent_requests_for_one_pin_create_exactly_one_device
 async fn device_create_concurrent_requests_for_one_extension_create_exactly_one_device() {
     let app = std::sync::Arc::new(TestApp::new().await);
     let (bob, _) = app.user("bob", "user").await;
-    let bodies = create_concurrently(&app, vec![("user_id", bob.to_string()), ("extension", "8000".into())], 10).await;
-    let ok = bodies.iter().filter(|b| b.contains("<status>Device created</status>")).count();
-    let refused = bodies.iter().filter(|b| **b == page_error("Extension already exists in User's PBX Pool")).count();
+    let bodies = create_concurrently(
+        &app,
+        vec![("user_id", bob.to_string()), ("extension", "8000".into())],
+        10,
+    )
+    .await;
+    let ok = bodies
+        .iter()
+        .filter(|b| b.contains("<status>Device created</status>"))
+        .count();
+    let refused = bodies
+        .iter()
+        .filter(|b| **b == page_error("Extension already exists in User's PBX Pool"))
+        .count();
     assert_eq!((ok, refused), (1, 9), "{bodies:#?}");
     assert_eq!(device_count(&app), 1);
 }
@@ -1249,7 +1583,10 @@ async fn device_create_uses_the_default_device_template_of_the_users_owner() {
     let carol = user_of(&app, "carol", "res1").await;
     let (bob, _) = app.user("bob", "user").await;
     let changed = db(&app)
-        .execute("UPDATE default_devices SET context = 'res_ctx', timeout = 33 WHERE owner_id = ?1", [res])
+        .execute(
+            "UPDATE default_devices SET context = 'res_ctx', timeout = 33 WHERE owner_id = ?1",
+            [res],
+        )
         .unwrap();
     assert_eq!(changed, 1, "a reseller gets its own Default Device template");
     let reply = create_as_reseller(&app, "res1", &[("user_id", &carol.to_string())]).await;

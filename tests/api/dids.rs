@@ -18,7 +18,9 @@ fn db(app: &TestApp) -> rusqlite::Connection {
 }
 
 fn did_count(app: &TestApp) -> i64 {
-    db(app).query_row("SELECT COUNT(*) FROM dids", [], |row| row.get(0)).unwrap()
+    db(app)
+        .query_row("SELECT COUNT(*) FROM dids", [], |row| row.get(0))
+        .unwrap()
 }
 
 /// The row of DID `number`: (id, provider_id, status, reseller_id, user_id, device_id, call_limit,
@@ -118,7 +120,8 @@ async fn reseller(app: &TestApp, username: &str, pro: bool) -> i64 {
             ..UserSpec::default()
         })
         .await;
-    app.set_for(Some(username), "api_secret_key", &format!("key-{username}")).await;
+    app.set_for(Some(username), "api_secret_key", &format!("key-{username}"))
+        .await;
     id
 }
 
@@ -131,7 +134,8 @@ async fn create_as(app: &TestApp, caller: &str, params: &[(&str, &str)]) -> Repl
 async fn create_as_reseller(app: &TestApp, reseller: &str, params: &[(&str, &str)]) -> Reply {
     let mut all = vec![("u", reseller)];
     all.extend_from_slice(params);
-    app.call_signed_with("did_create", &all, &format!("key-{reseller}")).await
+    app.call_signed_with("did_create", &all, &format!("key-{reseller}"))
+        .await
 }
 
 // ---------------------------------------------------------------- success
@@ -162,7 +166,12 @@ async fn did_create_returns_each_new_rows_id() {
 async fn did_create_with_test_1_adds_the_did_number_after_the_id() {
     let app = TestApp::new().await;
     let provider = app.provider("Telco", None).await.to_string();
-    let reply = create_as(&app, "admin", &[("provider_id", &provider), ("did", "37060000002"), ("test", "1")]).await;
+    let reply = create_as(
+        &app,
+        "admin",
+        &[("provider_id", &provider), ("did", "37060000002"), ("test", "1")],
+    )
+    .await;
     let row = did_row(&app, "37060000002");
     assert_eq!(reply.body, created_test(row.id, "37060000002"));
 }
@@ -171,7 +180,12 @@ async fn did_create_with_test_1_adds_the_did_number_after_the_id() {
 async fn did_create_stores_a_free_did_with_the_defaults() {
     let app = TestApp::new().await;
     let provider = app.provider("Telco", None).await;
-    let reply = create_as(&app, "admin", &[("provider_id", &provider.to_string()), ("did", "123456789")]).await;
+    let reply = create_as(
+        &app,
+        "admin",
+        &[("provider_id", &provider.to_string()), ("did", "123456789")],
+    )
+    .await;
     let row = did_row(&app, "123456789");
     assert_eq!(reply.body, created(row.id));
     assert_eq!(
@@ -222,7 +236,12 @@ async fn did_create_stores_empty_comments_when_sent_empty() {
     let reply = create_as(
         &app,
         "admin",
-        &[("provider_id", &provider), ("did", "37060000004"), ("comment", ""), ("reseller_comment", "")],
+        &[
+            ("provider_id", &provider),
+            ("did", "37060000004"),
+            ("comment", ""),
+            ("reseller_comment", ""),
+        ],
     )
     .await;
     let row = did_row(&app, "37060000004");
@@ -239,12 +258,25 @@ async fn did_create_lets_a_reseller_set_both_comments() {
     let reply = create_as_reseller(
         &app,
         "res",
-        &[("provider_id", &provider), ("did", "555"), ("comment", "main"), ("reseller_comment", "mine"), ("custom_sip_header", "X-A: b")],
+        &[
+            ("provider_id", &provider),
+            ("did", "555"),
+            ("comment", "main"),
+            ("reseller_comment", "mine"),
+            ("custom_sip_header", "X-A: b"),
+        ],
     )
     .await;
     let row = did_row(&app, "555");
     assert_eq!(reply.body, created(row.id));
-    assert_eq!((row.comment.as_str(), row.reseller_comment.as_str(), row.custom_sip_header.as_str()), ("main", "mine", "X-A: b"));
+    assert_eq!(
+        (
+            row.comment.as_str(),
+            row.reseller_comment.as_str(),
+            row.custom_sip_header.as_str()
+        ),
+        ("main", "mine", "X-A: b")
+    );
 }
 
 #[tokio::test]
@@ -286,7 +318,12 @@ async fn did_create_accepts_the_primary_list_hash_over_provider_id_and_did() {
     let reply = app
         .call(
             "did_create",
-            &[("u", "admin"), ("provider_id", "1"), ("did", "123456789"), ("hash", "cb9dff0d59f7ffaf036d55b57c817bf528edb54a")],
+            &[
+                ("u", "admin"),
+                ("provider_id", "1"),
+                ("did", "123456789"),
+                ("hash", "cb9dff0d59f7ffaf036d55b57c817bf528edb54a"),
+            ],
         )
         .await;
     assert_eq!(reply.body, created(did_row(&app, "123456789").id));
@@ -297,7 +334,17 @@ async fn did_create_refuses_a_hash_over_other_values() {
     let app = TestApp::new().await;
     assert_eq!(app.provider("Telco", None).await, 1);
     let hash = app.hash_with("did_create", &[("provider_id", "1"), ("did", "999")], SECRET);
-    let reply = app.call("did_create", &[("u", "admin"), ("provider_id", "1"), ("did", "123456789"), ("hash", &hash)]).await;
+    let reply = app
+        .call(
+            "did_create",
+            &[
+                ("u", "admin"),
+                ("provider_id", "1"),
+                ("did", "123456789"),
+                ("hash", &hash),
+            ],
+        )
+        .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, page_status_error("Incorrect hash"));
     assert_eq!(did_count(&app), 0);
@@ -313,7 +360,10 @@ async fn did_create_answers_a_wrong_or_missing_hash_in_the_page_status_error_env
     let reply = app.call_signed_with("did_create", &params, "wrong-key").await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, page_status_error("Incorrect hash"));
-    assert_eq!(app.call("did_create", &params).await.body, page_status_error("Incorrect hash"));
+    assert_eq!(
+        app.call("did_create", &params).await.body,
+        page_status_error("Incorrect hash")
+    );
     assert_eq!(did_count(&app), 0);
 }
 
@@ -331,7 +381,12 @@ async fn did_create_answers_get_disabled_in_the_page_status_error_envelope() {
     let app = TestApp::new().await;
     let provider = app.provider("Telco", None).await.to_string();
     let hash = app.hash_with("did_create", &[("provider_id", &provider), ("did", "123")], SECRET);
-    let params = [("u", "admin"), ("provider_id", provider.as_str()), ("did", "123"), ("hash", hash.as_str())];
+    let params = [
+        ("u", "admin"),
+        ("provider_id", provider.as_str()),
+        ("did", "123"),
+        ("hash", hash.as_str()),
+    ];
     let reply = app.get("/api/did_create", &params).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, page_status_error("GET Requests are disabled"));
@@ -356,11 +411,18 @@ async fn did_create_denies_an_unknown_or_blank_caller() {
     let app = TestApp::new().await;
     let provider = app.provider("Telco", None).await.to_string();
     for caller in ["nobody", "", "  "] {
-        let reply = app.call("did_create", &[("u", caller), ("provider_id", &provider), ("did", "123")]).await;
+        let reply = app
+            .call(
+                "did_create",
+                &[("u", caller), ("provider_id", &provider), ("did", "123")],
+            )
+            .await;
         assert_eq!(reply.status, 200);
         assert_eq!(reply.body, page_status_error("Access Denied"), "u={caller:?}");
     }
-    let reply = app.call("did_create", &[("provider_id", &provider), ("did", "123")]).await;
+    let reply = app
+        .call("did_create", &[("provider_id", &provider), ("did", "123")])
+        .await;
     assert_eq!(reply.body, page_status_error("Access Denied"), "no u");
     assert_eq!(did_count(&app), 0);
 }
@@ -379,7 +441,9 @@ async fn did_create_denies_a_plain_user() {
 async fn did_create_denies_a_blocked_caller() {
     let app = TestApp::new().await;
     let acc = accountant(&app, "acc", "manage_dids=2").await;
-    db(&app).execute("UPDATE users SET blocked = 1 WHERE id = ?1", [acc]).unwrap();
+    db(&app)
+        .execute("UPDATE users SET blocked = 1 WHERE id = ?1", [acc])
+        .unwrap();
     let provider = app.provider("Telco", None).await.to_string();
     let reply = create_as(&app, "acc", &[("provider_id", &provider), ("did", "123")]).await;
     assert_eq!(reply.body, page_status_error("Access Denied"));
@@ -401,13 +465,20 @@ async fn did_create_answers_access_denied_before_provider_was_not_found() {
 async fn did_create_answers_provider_was_not_found_for_a_blank_provider_id() {
     let app = TestApp::new().await;
     app.provider("Telco", None).await;
-    assert_eq!(create_as(&app, "admin", &[("did", "123")]).await.body, page_status_error("Provider was not found"));
     assert_eq!(
-        create_as(&app, "admin", &[("provider_id", ""), ("did", "123")]).await.body,
+        create_as(&app, "admin", &[("did", "123")]).await.body,
         page_status_error("Provider was not found")
     );
     assert_eq!(
-        create_as(&app, "admin", &[("provider_id", " "), ("did", "123")]).await.body,
+        create_as(&app, "admin", &[("provider_id", ""), ("did", "123")])
+            .await
+            .body,
+        page_status_error("Provider was not found")
+    );
+    assert_eq!(
+        create_as(&app, "admin", &[("provider_id", " "), ("did", "123")])
+            .await
+            .body,
         page_status_error("Provider was not found")
     );
     assert_eq!(did_count(&app), 0);
@@ -419,7 +490,11 @@ async fn did_create_answers_provider_was_not_found_for_an_unknown_provider_id() 
     app.provider("Telco", None).await;
     for value in ["999", "abc", "-1", "0"] {
         let reply = create_as(&app, "admin", &[("provider_id", value), ("did", "123")]).await;
-        assert_eq!(reply.body, page_status_error("Provider was not found"), "provider_id={value:?}");
+        assert_eq!(
+            reply.body,
+            page_status_error("Provider was not found"),
+            "provider_id={value:?}"
+        );
     }
 }
 
@@ -427,7 +502,9 @@ async fn did_create_answers_provider_was_not_found_for_an_unknown_provider_id() 
 async fn did_create_answers_provider_was_not_found_for_a_hidden_provider() {
     let app = TestApp::new().await;
     let provider = app.provider("Telco", None).await;
-    db(&app).execute("UPDATE providers SET hidden = 1 WHERE id = ?1", [provider]).unwrap();
+    db(&app)
+        .execute("UPDATE providers SET hidden = 1 WHERE id = ?1", [provider])
+        .unwrap();
     let reply = create_as(&app, "admin", &[("provider_id", &provider.to_string()), ("did", "123")]).await;
     assert_eq!(reply.body, page_status_error("Provider was not found"));
     assert_eq!(did_count(&app), 0);
@@ -459,7 +536,10 @@ async fn did_create_refuses_admin_a_reseller_pro_provider() {
     reseller(&app, "res", true).await;
     let provider = app.provider("ResTelco", Some("res")).await.to_string();
     let reply = create_as(&app, "admin", &[("provider_id", &provider), ("did", "123")]).await;
-    assert_eq!(reply.body, page_status_error("You are not authorized to use this Provider"));
+    assert_eq!(
+        reply.body,
+        page_status_error("You are not authorized to use this Provider")
+    );
     assert_eq!(did_count(&app), 0);
 }
 
@@ -470,7 +550,10 @@ async fn did_create_refuses_an_accountant_a_reseller_pro_provider() {
     reseller(&app, "res", true).await;
     let provider = app.provider("ResTelco", Some("res")).await.to_string();
     let reply = create_as(&app, "acc", &[("provider_id", &provider), ("did", "123")]).await;
-    assert_eq!(reply.body, page_status_error("You are not authorized to use this Provider"));
+    assert_eq!(
+        reply.body,
+        page_status_error("You are not authorized to use this Provider")
+    );
 }
 
 #[tokio::test]
@@ -480,7 +563,10 @@ async fn did_create_refuses_a_reseller_an_admin_provider_that_is_not_its_default
     reseller(&app, "res", true).await;
     let admin_provider = app.provider("Telco", None).await.to_string();
     let reply = create_as_reseller(&app, "res", &[("provider_id", &admin_provider), ("did", "123")]).await;
-    assert_eq!(reply.body, page_status_error("You are not authorized to use this Provider"));
+    assert_eq!(
+        reply.body,
+        page_status_error("You are not authorized to use this Provider")
+    );
 }
 
 #[tokio::test]
@@ -491,7 +577,10 @@ async fn did_create_refuses_a_reseller_another_resellers_provider() {
     reseller(&app, "res2", true).await;
     let other = app.provider("Res2Telco", Some("res2")).await.to_string();
     let reply = create_as_reseller(&app, "res1", &[("provider_id", &other), ("did", "123")]).await;
-    assert_eq!(reply.body, page_status_error("You are not authorized to use this Provider"));
+    assert_eq!(
+        reply.body,
+        page_status_error("You are not authorized to use this Provider")
+    );
     assert_eq!(did_count(&app), 0);
 }
 
@@ -502,12 +591,18 @@ async fn did_create_answers_provider_not_usable_before_manage_dids() {
     reseller(&app, "res", false).await;
     let admin_provider = app.provider("Telco", None).await.to_string();
     let reply = create_as_reseller(&app, "res", &[("provider_id", &admin_provider), ("did", "123")]).await;
-    assert_eq!(reply.body, page_status_error("You are not authorized to use this Provider"));
+    assert_eq!(
+        reply.body,
+        page_status_error("You are not authorized to use this Provider")
+    );
     accountant(&app, "acc", "manage_dids=0").await;
     reseller(&app, "pro", true).await;
     let pro_provider = app.provider("ProTelco", Some("pro")).await.to_string();
     let reply = create_as(&app, "acc", &[("provider_id", &pro_provider), ("did", "123")]).await;
-    assert_eq!(reply.body, page_status_error("You are not authorized to use this Provider"));
+    assert_eq!(
+        reply.body,
+        page_status_error("You are not authorized to use this Provider")
+    );
 }
 
 // ---------------------------------------------------------------- check 4: manage DIDs
@@ -520,7 +615,11 @@ async fn did_create_refuses_an_accountant_without_manage_dids_2() {
     let provider = app.provider("Telco", None).await.to_string();
     for acc in ["acc1", "acc0"] {
         let reply = create_as(&app, acc, &[("provider_id", &provider), ("did", "123")]).await;
-        assert_eq!(reply.body, page_status_error("You are not authorized to manage DIDs"), "{acc}");
+        assert_eq!(
+            reply.body,
+            page_status_error("You are not authorized to manage DIDs"),
+            "{acc}"
+        );
     }
     assert_eq!(did_count(&app), 0);
 }
@@ -596,11 +695,15 @@ async fn did_create_refuses_a_blank_or_missing_did_as_invalid() {
         page_status_error("Invalid DID specified")
     );
     assert_eq!(
-        create_as(&app, "admin", &[("provider_id", &provider), ("did", "")]).await.body,
+        create_as(&app, "admin", &[("provider_id", &provider), ("did", "")])
+            .await
+            .body,
         page_status_error("Invalid DID specified")
     );
     assert_eq!(
-        create_as(&app, "admin", &[("provider_id", &provider), ("did", "   ")]).await.body,
+        create_as(&app, "admin", &[("provider_id", &provider), ("did", "   ")])
+            .await
+            .body,
         page_status_error("Invalid DID specified")
     );
     assert_eq!(did_count(&app), 0);
@@ -614,7 +717,12 @@ async fn did_create_lets_a_reseller_pro_add_a_did_on_its_own_provider_when_allow
     app.set("resellers_can_add_their_own_dids", "1").await;
     let res = reseller(&app, "res", true).await;
     let provider = app.provider("ResTelco", Some("res")).await;
-    let reply = create_as_reseller(&app, "res", &[("provider_id", &provider.to_string()), ("did", "37069999999")]).await;
+    let reply = create_as_reseller(
+        &app,
+        "res",
+        &[("provider_id", &provider.to_string()), ("did", "37069999999")],
+    )
+    .await;
     let row = did_row(&app, "37069999999");
     assert_eq!(reply.body, created(row.id));
     assert_eq!(row.reseller_id, res, "a reseller's DID belongs to it");
@@ -629,7 +737,12 @@ async fn did_create_gives_a_reseller_omitting_provider_id_its_default_provider()
     app.set("resellers_can_add_their_own_dids", "1").await;
     let res = reseller(&app, "res", false).await;
     let admin_provider = app.provider("Telco", None).await;
-    app.set_for(Some("res"), "reseller_default_did_provider_id", &admin_provider.to_string()).await;
+    app.set_for(
+        Some("res"),
+        "reseller_default_did_provider_id",
+        &admin_provider.to_string(),
+    )
+    .await;
     let reply = create_as_reseller(&app, "res", &[("did", "37061111111")]).await;
     let row = did_row(&app, "37061111111");
     assert_eq!(reply.body, created(row.id));
@@ -643,9 +756,18 @@ async fn did_create_lets_a_reseller_name_its_default_provider_explicitly() {
     app.set("resellers_can_add_their_own_dids", "1").await;
     reseller(&app, "res", false).await;
     let admin_provider = app.provider("Telco", None).await;
-    app.set_for(Some("res"), "reseller_default_did_provider_id", &admin_provider.to_string()).await;
-    let reply =
-        create_as_reseller(&app, "res", &[("provider_id", &admin_provider.to_string()), ("did", "37062222222")]).await;
+    app.set_for(
+        Some("res"),
+        "reseller_default_did_provider_id",
+        &admin_provider.to_string(),
+    )
+    .await;
+    let reply = create_as_reseller(
+        &app,
+        "res",
+        &[("provider_id", &admin_provider.to_string()), ("did", "37062222222")],
+    )
+    .await;
     let row = did_row(&app, "37062222222");
     assert_eq!(reply.body, created(row.id));
     assert_eq!(row.provider_id, admin_provider);
@@ -657,7 +779,8 @@ async fn did_create_gives_a_reseller_the_default_provider_inherited_from_admin()
     app.set("resellers_can_add_their_own_dids", "1").await;
     let res = reseller(&app, "res", false).await;
     let admin_provider = app.provider("Telco", None).await;
-    app.set("reseller_default_did_provider_id", &admin_provider.to_string()).await;
+    app.set("reseller_default_did_provider_id", &admin_provider.to_string())
+        .await;
     let reply = create_as_reseller(&app, "res", &[("did", "37063333333")]).await;
     let row = did_row(&app, "37063333333");
     assert_eq!(reply.body, created(row.id));
@@ -668,7 +791,8 @@ async fn did_create_gives_a_reseller_the_default_provider_inherited_from_admin()
 async fn did_create_does_not_give_admin_the_reseller_default_provider() {
     let app = TestApp::new().await;
     let admin_provider = app.provider("Telco", None).await;
-    app.set("reseller_default_did_provider_id", &admin_provider.to_string()).await;
+    app.set("reseller_default_did_provider_id", &admin_provider.to_string())
+        .await;
     let reply = create_as(&app, "admin", &[("did", "37064444444")]).await;
     assert_eq!(reply.body, page_status_error("Provider was not found"));
 }
@@ -679,8 +803,15 @@ async fn did_create_refuses_a_reseller_whose_default_provider_is_hidden() {
     app.set("resellers_can_add_their_own_dids", "1").await;
     reseller(&app, "res", false).await;
     let admin_provider = app.provider("Telco", None).await;
-    app.set_for(Some("res"), "reseller_default_did_provider_id", &admin_provider.to_string()).await;
-    db(&app).execute("UPDATE providers SET hidden = 1 WHERE id = ?1", [admin_provider]).unwrap();
+    app.set_for(
+        Some("res"),
+        "reseller_default_did_provider_id",
+        &admin_provider.to_string(),
+    )
+    .await;
+    db(&app)
+        .execute("UPDATE providers SET hidden = 1 WHERE id = ?1", [admin_provider])
+        .unwrap();
     let reply = create_as_reseller(&app, "res", &[("did", "37065555555")]).await;
     assert_eq!(reply.body, page_status_error("Provider was not found"));
 }
@@ -690,7 +821,12 @@ async fn did_create_refuses_a_reseller_using_its_default_provider_while_dids_are
     let app = TestApp::new().await;
     reseller(&app, "res", false).await;
     let admin_provider = app.provider("Telco", None).await;
-    app.set_for(Some("res"), "reseller_default_did_provider_id", &admin_provider.to_string()).await;
+    app.set_for(
+        Some("res"),
+        "reseller_default_did_provider_id",
+        &admin_provider.to_string(),
+    )
+    .await;
     let reply = create_as_reseller(&app, "res", &[("did", "37066666666")]).await;
     assert_eq!(reply.body, page_status_error("You are not authorized to manage DIDs"));
 }
@@ -709,7 +845,11 @@ async fn did_create_concurrent_requests_for_one_number_create_it_exactly_once() 
         let start = start.clone();
         tasks.push(tokio::spawn(async move {
             start.wait().await;
-            app.call_signed("did_create", &[("u", "admin"), ("provider_id", &provider), ("did", "37060000099")]).await
+            app.call_signed(
+                "did_create",
+                &[("u", "admin"), ("provider_id", &provider), ("did", "37060000099")],
+            )
+            .await
         }));
     }
     let mut bodies = Vec::new();
@@ -721,6 +861,9 @@ async fn did_create_concurrent_requests_for_one_number_create_it_exactly_once() 
     assert_eq!(did_count(&app), 1, "exactly one row");
     let row = did_row(&app, "37060000099");
     let successes = bodies.iter().filter(|b| **b == created(row.id)).count();
-    let duplicates = bodies.iter().filter(|b| **b == page_status_error("DID already exists")).count();
+    let duplicates = bodies
+        .iter()
+        .filter(|b| **b == page_status_error("DID already exists"))
+        .count();
     assert_eq!((successes, duplicates), (1, 9), "{bodies:#?}");
 }

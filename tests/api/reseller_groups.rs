@@ -6,7 +6,14 @@ use moray::admin::UserSpec;
 
 use crate::common::*;
 
-const FLAGS: [&str; 6] = ["calling_cards", "call_shop", "sms_addon", "payment_gateways", "autodialer", "pbx_functions"];
+const FLAGS: [&str; 6] = [
+    "calling_cards",
+    "call_shop",
+    "sms_addon",
+    "payment_gateways",
+    "autodialer",
+    "pbx_functions",
+];
 
 // ---------------------------------------------------------------- helpers
 
@@ -18,11 +25,23 @@ fn db(app: &TestApp) -> rusqlite::Connection {
 }
 
 fn success() -> String {
-    doc(&["<page>", "  <status>", "    <success>Reseller Group successfully created</success>", "  </status>", "</page>"])
+    doc(&[
+        "<page>",
+        "  <status>",
+        "    <success>Reseller Group successfully created</success>",
+        "  </status>",
+        "</page>",
+    ])
 }
 
 fn reseller_group_count(app: &TestApp) -> i64 {
-    db(app).query_row("SELECT COUNT(*) FROM permission_groups WHERE group_type = 'reseller'", [], |r| r.get(0)).unwrap()
+    db(app)
+        .query_row(
+            "SELECT COUNT(*) FROM permission_groups WHERE group_type = 'reseller'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
 }
 
 /// (id, name, description) of the reseller group called exactly `name`.
@@ -65,14 +84,23 @@ async fn reseller_group_create_answers_the_success_shape_byte_for_byte() {
     let app = TestApp::new().await;
     let reply = create_as_admin(&app, &[("name", "Gold resellers")]).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.body, format!("{DECL}<page>\n  <status>\n    <success>Reseller Group successfully created</success>\n  </status>\n</page>\n"));
+    assert_eq!(
+        reply.body,
+        format!(
+            "{DECL}<page>\n  <status>\n    <success>Reseller Group successfully created</success>\n  </status>\n</page>\n"
+        )
+    );
     assert_eq!(reply.body, success());
 }
 
 #[tokio::test]
 async fn reseller_group_create_stores_one_reseller_group_with_name_and_description() {
     let app = TestApp::new().await;
-    let reply = create_as_admin(&app, &[("name", "Gold Resellers"), ("rg_description", "for test purposes")]).await;
+    let reply = create_as_admin(
+        &app,
+        &[("name", "Gold Resellers"), ("rg_description", "for test purposes")],
+    )
+    .await;
     assert_eq!(reply.body, success());
     assert_eq!(reseller_group_count(&app), 1);
     let (_, name, description) = group(&app, "Gold Resellers");
@@ -114,7 +142,10 @@ async fn reseller_group_create_stores_flag_1_as_level_2_and_anything_else_as_0()
     .await;
     assert_eq!(reply.body, success());
     let (id, _, _) = group(&app, "Flags");
-    assert_eq!(levels(&app, id), vec![Some(0), Some(2), Some(0), Some(0), Some(0), Some(2)]);
+    assert_eq!(
+        levels(&app, id),
+        vec![Some(0), Some(2), Some(0), Some(0), Some(0), Some(2)]
+    );
 }
 
 #[tokio::test]
@@ -142,7 +173,14 @@ async fn reseller_group_create_flags_are_not_part_of_the_hash() {
     let reply = app
         .call(
             "reseller_group_create",
-            &[("u", "admin"), ("name", "Unhashed"), ("rg_description", "d"), ("call_shop", "1"), ("test", "1"), ("hash", &hash)],
+            &[
+                ("u", "admin"),
+                ("name", "Unhashed"),
+                ("rg_description", "d"),
+                ("call_shop", "1"),
+                ("test", "1"),
+                ("hash", &hash),
+            ],
         )
         .await;
     assert_eq!(reply.body, success());
@@ -180,7 +218,10 @@ async fn reseller_group_create_seed_example_succeeds_with_hash_checking_disabled
     assert_eq!(name, "Another Reseller Group");
     assert_eq!(description, "for test purposes");
     // calling_cards call_shop sms_addon payment_gateways autodialer pbx_functions
-    assert_eq!(levels(&app, id), vec![Some(0), Some(2), Some(2), Some(2), Some(0), Some(2)]);
+    assert_eq!(
+        levels(&app, id),
+        vec![Some(0), Some(2), Some(2), Some(2), Some(0), Some(2)]
+    );
 }
 
 #[tokio::test]
@@ -213,7 +254,9 @@ async fn reseller_group_create_seed_example_succeeds_with_the_real_hash() {
 async fn reseller_group_create_needs_no_hash_when_hash_checking_is_disabled() {
     let app = TestApp::new().await;
     app.set("disable_hash_checking", "1").await;
-    let reply = app.call("reseller_group_create", &[("u", "admin"), ("name", "NoHash")]).await;
+    let reply = app
+        .call("reseller_group_create", &[("u", "admin"), ("name", "NoHash")])
+        .await;
     assert_eq!(reply.body, success());
 }
 
@@ -222,14 +265,23 @@ async fn reseller_group_create_needs_no_hash_when_hash_checking_is_disabled() {
 #[tokio::test]
 async fn reseller_group_create_answers_a_wrong_or_missing_hash_in_the_generic_envelope() {
     let app = TestApp::new().await;
-    let reply = app.call_signed_with("reseller_group_create", &[("u", "admin"), ("name", "G")], "wrong-key").await;
+    let reply = app
+        .call_signed_with("reseller_group_create", &[("u", "admin"), ("name", "G")], "wrong-key")
+        .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, status_error("Incorrect hash"));
-    let reply = app.call("reseller_group_create", &[("u", "admin"), ("name", "G")]).await;
+    let reply = app
+        .call("reseller_group_create", &[("u", "admin"), ("name", "G")])
+        .await;
     assert_eq!(reply.body, status_error("Incorrect hash"));
     // A hash over another name.
     let hash = app.hash_with("reseller_group_create", &[("name", "Other")], SECRET);
-    let reply = app.call("reseller_group_create", &[("u", "admin"), ("name", "G"), ("hash", &hash)]).await;
+    let reply = app
+        .call(
+            "reseller_group_create",
+            &[("u", "admin"), ("name", "G"), ("hash", &hash)],
+        )
+        .await;
     assert_eq!(reply.body, status_error("Incorrect hash"));
     assert_eq!(reseller_group_count(&app), 0);
 }
@@ -283,10 +335,14 @@ async fn reseller_group_create_denies_a_reseller() {
     let app = TestApp::new().await;
     app.user("res", "reseller").await;
     app.set_for(Some("res"), "api_secret_key", "key-res").await;
-    let reply = app.call_signed_with("reseller_group_create", &[("u", "res"), ("name", "G")], "key-res").await;
+    let reply = app
+        .call_signed_with("reseller_group_create", &[("u", "res"), ("name", "G")], "key-res")
+        .await;
     assert_eq!(reply.body, page_status_error("Access Denied"));
     // Signed with admin's key (accepted for a reseller scope, spec B.4): still denied.
-    let reply = app.call_signed("reseller_group_create", &[("u", "res"), ("name", "G")]).await;
+    let reply = app
+        .call_signed("reseller_group_create", &[("u", "res"), ("name", "G")])
+        .await;
     assert_eq!(reply.body, page_status_error("Access Denied"));
     assert_eq!(reseller_group_count(&app), 0);
 }
@@ -304,7 +360,9 @@ async fn reseller_group_create_denies_an_accountant_even_with_every_right() {
         ..UserSpec::default()
     })
     .await;
-    let reply = app.call_signed("reseller_group_create", &[("u", "acc"), ("name", "G")]).await;
+    let reply = app
+        .call_signed("reseller_group_create", &[("u", "acc"), ("name", "G")])
+        .await;
     assert_eq!(reply.body, page_status_error("Access Denied"));
     assert_eq!(reseller_group_count(&app), 0);
 }
@@ -313,7 +371,9 @@ async fn reseller_group_create_denies_an_accountant_even_with_every_right() {
 async fn reseller_group_create_denies_a_plain_user() {
     let app = TestApp::new().await;
     app.user("bob", "user").await;
-    let reply = app.call_signed("reseller_group_create", &[("u", "bob"), ("name", "G")]).await;
+    let reply = app
+        .call_signed("reseller_group_create", &[("u", "bob"), ("name", "G")])
+        .await;
     assert_eq!(reply.body, page_status_error("Access Denied"));
     assert_eq!(reseller_group_count(&app), 0);
 }
@@ -324,9 +384,13 @@ async fn reseller_group_create_answers_access_denied_before_the_name_checks() {
     app.user("bob", "user").await;
     assert_eq!(create_as_admin(&app, &[("name", "Taken")]).await.body, success());
     for name in ["", "Taken"] {
-        let reply = app.call_signed("reseller_group_create", &[("u", "bob"), ("name", name)]).await;
+        let reply = app
+            .call_signed("reseller_group_create", &[("u", "bob"), ("name", name)])
+            .await;
         assert_eq!(reply.body, page_status_error("Access Denied"), "name={name:?}");
-        let reply = app.call("reseller_group_create", &[("u", "nobody"), ("name", name)]).await;
+        let reply = app
+            .call("reseller_group_create", &[("u", "nobody"), ("name", name)])
+            .await;
         assert_eq!(reply.body, page_status_error("Access Denied"), "name={name:?}");
     }
 }
@@ -338,10 +402,26 @@ async fn reseller_group_create_requires_a_name() {
     let app = TestApp::new().await;
     let reply = create_as_admin(&app, &[]).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.body, page_status_error("Reseller Group Name must be specified"), "absent");
-    assert_eq!(create_as_admin(&app, &[("name", "")]).await.body, page_status_error("Reseller Group Name must be specified"), "empty");
-    assert_eq!(create_as_admin(&app, &[("name", "   ")]).await.body, page_status_error("Reseller Group Name must be specified"), "spaces");
-    assert_eq!(create_as_admin(&app, &[("name", "\t")]).await.body, page_status_error("Reseller Group Name must be specified"), "tab");
+    assert_eq!(
+        reply.body,
+        page_status_error("Reseller Group Name must be specified"),
+        "absent"
+    );
+    assert_eq!(
+        create_as_admin(&app, &[("name", "")]).await.body,
+        page_status_error("Reseller Group Name must be specified"),
+        "empty"
+    );
+    assert_eq!(
+        create_as_admin(&app, &[("name", "   ")]).await.body,
+        page_status_error("Reseller Group Name must be specified"),
+        "spaces"
+    );
+    assert_eq!(
+        create_as_admin(&app, &[("name", "\t")]).await.body,
+        page_status_error("Reseller Group Name must be specified"),
+        "tab"
+    );
     assert_eq!(reseller_group_count(&app), 0);
 }
 
@@ -359,7 +439,10 @@ async fn reseller_group_create_refuses_a_name_in_use() {
 #[tokio::test]
 async fn reseller_group_create_compares_names_case_insensitively() {
     let app = TestApp::new().await;
-    assert_eq!(create_as_admin(&app, &[("name", "Gold Partners")]).await.body, success());
+    assert_eq!(
+        create_as_admin(&app, &[("name", "Gold Partners")]).await.body,
+        success()
+    );
     for name in ["GOLD PARTNERS", "gold partners", "gOLD pARTNERS"] {
         let reply = create_as_admin(&app, &[("name", name)]).await;
         assert_eq!(reply.body, page_status_error("Group name must be unique"), "{name}");
@@ -398,7 +481,11 @@ async fn reseller_group_create_refuses_a_name_used_by_an_accountant_rights_group
     .await;
     // Group names are unique among all permission groups (spec D.4).
     let accountant_group: String = db(&app)
-        .query_row("SELECT name FROM permission_groups WHERE group_type = 'accountant' LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT name FROM permission_groups WHERE group_type = 'accountant' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .expect("the accountant has a rights group");
     let reply = create_as_admin(&app, &[("name", &accountant_group.to_uppercase())]).await;
     assert_eq!(reply.body, page_status_error("Group name must be unique"));
@@ -423,8 +510,10 @@ async fn reseller_group_create_never_answers_registration_over_api_is_disabled()
     app.user("bob", "user").await;
     assert_eq!(create_as_admin(&app, &[("name", "X")]).await.body, success());
     let replies = [
-        app.call("reseller_group_create", &[("u", "nobody"), ("name", "Y")]).await,
-        app.call_signed("reseller_group_create", &[("u", "bob"), ("name", "Y")]).await,
+        app.call("reseller_group_create", &[("u", "nobody"), ("name", "Y")])
+            .await,
+        app.call_signed("reseller_group_create", &[("u", "bob"), ("name", "Y")])
+            .await,
         create_as_admin(&app, &[("name", "")]).await,
         create_as_admin(&app, &[("name", "X")]).await,
     ];
@@ -435,7 +524,11 @@ async fn reseller_group_create_never_answers_registration_over_api_is_disabled()
         page_status_error("Group name must be unique"),
     ];
     for (reply, expected) in replies.iter().zip(expected) {
-        assert!(!reply.body.contains("Registration over API is disabled"), "{}", reply.body);
+        assert!(
+            !reply.body.contains("Registration over API is disabled"),
+            "{}",
+            reply.body
+        );
         assert_eq!(reply.body, expected);
     }
 }

@@ -13,11 +13,22 @@ use crate::common::*;
 const FORM: &str = "application/x-www-form-urlencoded";
 
 fn undefined(name: &str) -> String {
-    doc(&["<error>", "  <type>Undefined method</type>", &format!("  <name>{name}</name>"), "</error>"])
+    doc(&[
+        "<error>",
+        "  <type>Undefined method</type>",
+        &format!("  <name>{name}</name>"),
+        "</error>",
+    ])
 }
 
 fn group_created() -> String {
-    doc(&["<page>", "  <status>", "    <success>Reseller Group successfully created</success>", "  </status>", "</page>"])
+    doc(&[
+        "<page>",
+        "  <status>",
+        "    <success>Reseller Group successfully created</success>",
+        "  </status>",
+        "</page>",
+    ])
 }
 
 fn did_created(id: i64) -> String {
@@ -90,7 +101,9 @@ async fn raw_socket(address: std::net::SocketAddr, bytes: &[u8]) -> (u16, String
         let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
         (status, text)
     };
-    tokio::time::timeout(std::time::Duration::from_secs(10), fut).await.expect("socket answer within 10 s")
+    tokio::time::timeout(std::time::Duration::from_secs(10), fut)
+        .await
+        .expect("socket answer within 10 s")
 }
 
 fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
@@ -118,7 +131,12 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
 #[tokio::test]
 async fn unknown_method_is_answered_with_exact_bytes_on_both_prefixes() {
     let app = TestApp::new().await;
-    for path in ["/api/foo_bar", "/billing/api/foo_bar", "/api/foo_bar/", "/billing/api/foo_bar/"] {
+    for path in [
+        "/api/foo_bar",
+        "/billing/api/foo_bar",
+        "/api/foo_bar/",
+        "/billing/api/foo_bar/",
+    ] {
         let reply = app.post(path, &[("u", "admin")]).await;
         assert_reply(&reply, 200, &undefined("foo_bar"), path);
         let reply = app.get(path, &[("u", "admin")]).await;
@@ -149,7 +167,9 @@ async fn method_names_are_case_sensitive() {
     let name = "Another Reseller Group";
     let hash = group_hash(&app, name);
     for method in ["Reseller_group_create", "RESELLER_GROUP_CREATE", "Device_create"] {
-        let reply = app.call(method, &[("u", "admin"), ("name", name), ("hash", &hash)]).await;
+        let reply = app
+            .call(method, &[("u", "admin"), ("name", name), ("hash", &hash)])
+            .await;
         assert_reply(&reply, 200, &undefined(method), method);
     }
 }
@@ -190,13 +210,20 @@ async fn both_prefixes_and_one_trailing_slash_dispatch() {
             let name = format!("Group {i}{j}");
             let hash = group_hash(&app, &name);
             let path = format!("{prefix}reseller_group_create{slash}");
-            let reply = app.post(&path, &[("u", "admin"), ("name", &name), ("hash", &hash)]).await;
+            let reply = app
+                .post(&path, &[("u", "admin"), ("name", &name), ("hash", &hash)])
+                .await;
             assert_reply(&reply, 200, &group_created(), &path);
         }
     }
     // the method runs: a repeated name is refused by the method itself
     let hash = group_hash(&app, "Group 00");
-    let reply = app.post("/billing/api/reseller_group_create/", &[("u", "admin"), ("name", "Group 00"), ("hash", &hash)]).await;
+    let reply = app
+        .post(
+            "/billing/api/reseller_group_create/",
+            &[("u", "admin"), ("name", "Group 00"), ("hash", &hash)],
+        )
+        .await;
     assert_reply(&reply, 200, &page_status_error("Group name must be unique"), "repeat");
 }
 
@@ -204,9 +231,20 @@ async fn both_prefixes_and_one_trailing_slash_dispatch() {
 async fn two_trailing_slashes_are_not_the_method() {
     let app = TestApp::new().await;
     let hash = group_hash(&app, "G");
-    let reply = app.post("/api/reseller_group_create//", &[("u", "admin"), ("name", "G"), ("hash", &hash)]).await;
+    let reply = app
+        .post(
+            "/api/reseller_group_create//",
+            &[("u", "admin"), ("name", "G"), ("hash", &hash)],
+        )
+        .await;
     assert_eq!(reply.status, 200);
-    assert!(reply.body.starts_with(&format!("{DECL}<error>\n  <type>Undefined method</type>\n  <name>")), "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .starts_with(&format!("{DECL}<error>\n  <type>Undefined method</type>\n  <name>")),
+        "{}",
+        reply.body
+    );
 }
 
 #[tokio::test]
@@ -216,17 +254,44 @@ async fn action_parameter_dispatches_on_both_prefixes() {
         // action in the body
         let name = format!("Action body {i}");
         let hash = group_hash(&app, &name);
-        let reply = app.post(path, &[("action", "reseller_group_create"), ("u", "admin"), ("name", &name), ("hash", &hash)]).await;
+        let reply = app
+            .post(
+                path,
+                &[
+                    ("action", "reseller_group_create"),
+                    ("u", "admin"),
+                    ("name", &name),
+                    ("hash", &hash),
+                ],
+            )
+            .await;
         assert_reply(&reply, 200, &group_created(), path);
         // action in the query string, the rest in the body
         let name = format!("Action query {i}");
         let hash = group_hash(&app, &name);
         let uri = format!("{path}?action=reseller_group_create");
-        let reply = raw(&app, "POST", &uri, Some(FORM), encode(&[("u", "admin"), ("name", &name), ("hash", &hash)])).await;
+        let reply = raw(
+            &app,
+            "POST",
+            &uri,
+            Some(FORM),
+            encode(&[("u", "admin"), ("name", &name), ("hash", &hash)]),
+        )
+        .await;
         assert_reply(&reply, 200, &group_created(), &uri);
     }
     // the dispatched method keeps its own envelopes: device_create's pre-check envelope
-    let reply = app.post("/api/", &[("action", "device_create"), ("u", "admin"), ("user_id", "1"), ("hash", &"0".repeat(40))]).await;
+    let reply = app
+        .post(
+            "/api/",
+            &[
+                ("action", "device_create"),
+                ("u", "admin"),
+                ("user_id", "1"),
+                ("hash", &"0".repeat(40)),
+            ],
+        )
+        .await;
     assert_reply(&reply, 200, &page_error("Incorrect hash"), "action=device_create");
 }
 
@@ -247,7 +312,12 @@ async fn unknown_action_is_undefined_method() {
 #[tokio::test]
 async fn other_verbs_on_a_known_method_get_405_with_allow_header() {
     let app = TestApp::new().await;
-    for path in ["/api/device_create", "/billing/api/device_create", "/api/reseller_group_create/", "/billing/api/did_create/"] {
+    for path in [
+        "/api/device_create",
+        "/billing/api/device_create",
+        "/api/reseller_group_create/",
+        "/billing/api/did_create/",
+    ] {
         for verb in ["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "PURGE"] {
             let reply = raw(&app, verb, &format!("{path}?u=admin"), Some(FORM), "u=admin&name=x").await;
             assert_eq!(reply.status.as_u16(), 405, "{verb} {path}");
@@ -285,13 +355,25 @@ async fn body_over_64_kib_is_413_in_the_generic_envelope() {
     assert_reply(&reply, 200, &page_error("Incorrect hash"), "exactly 64 KiB");
     // one byte more is too large: generic envelope, even for device_create and did_create
     let over = format!("{exact}a");
-    for path in ["/api/device_create", "/billing/api/did_create", "/api/reseller_group_create", "/api/registration"] {
+    for path in [
+        "/api/device_create",
+        "/billing/api/did_create",
+        "/api/reseller_group_create",
+        "/api/registration",
+    ] {
         let reply = raw(&app, "POST", path, Some(FORM), over.clone()).await;
         assert_reply(&reply, 413, &status_error("Request too large"), path);
     }
     // whatever the content type, and before pre-check 1 (unknown caller)
     let json = format!("{{\"u\":\"nobody\",\"pad\":\"{}\"}}", "a".repeat(70 * 1024));
-    let reply = raw(&app, "POST", "/api/device_create", Some("application/json"), json.clone()).await;
+    let reply = raw(
+        &app,
+        "POST",
+        "/api/device_create",
+        Some("application/json"),
+        json.clone(),
+    )
+    .await;
     assert_reply(&reply, 413, &status_error("Request too large"), "JSON");
     let reply = raw(&app, "POST", "/api/device_create", None, json).await;
     assert_reply(&reply, 413, &status_error("Request too large"), "no content type");
@@ -313,14 +395,23 @@ async fn invalid_utf8_after_decoding_is_invalid_request() {
         ("/api/device_create", Some(FORM), b"u=admin&%E2%82=x"),
         ("/api/device_create", Some(FORM), b"u=admin&description=\xff\xfe"),
         ("/api/device_create", None, b"u=nobody&x=%80"),
-        ("/api/device_create", Some("application/json"), b"{\"u\":\"admin\",\"description\":\"\xff\"}"),
+        (
+            "/api/device_create",
+            Some("application/json"),
+            b"{\"u\":\"admin\",\"description\":\"\xff\"}",
+        ),
         ("/api/device_create", None, b"{\"u\":\"\xc3\x28\"}"),
         ("/api/registration?id=x&username=%FF", None, b""),
         ("/api/user_register", Some(FORM), b"username=%FF"),
     ];
     for (uri, ct, body) in cases {
         let reply = raw(&app, "POST", uri, *ct, body.to_vec()).await;
-        assert_reply(&reply, 200, &invalid, &format!("{uri} {ct:?} {}", String::from_utf8_lossy(body)));
+        assert_reply(
+            &reply,
+            200,
+            &invalid,
+            &format!("{uri} {ct:?} {}", String::from_utf8_lossy(body)),
+        );
     }
     // a multipart text part
     let (ct, body) = multipart(&[("u", None, b"admin"), ("description", None, b"bad \xff byte")]);
@@ -350,7 +441,13 @@ async fn malformed_or_non_object_json_is_invalid_request() {
         (None, "  {not json"),
         (Some("text/plain"), "{\"u\":}"),
     ];
-    for method in ["device_create", "did_create", "reseller_group_create", "registration", "user_register"] {
+    for method in [
+        "device_create",
+        "did_create",
+        "reseller_group_create",
+        "registration",
+        "user_register",
+    ] {
         for (ct, body) in cases {
             let reply = raw(&app, "POST", &format!("/api/{method}"), *ct, body.to_string()).await;
             assert_reply(&reply, 200, &invalid, &format!("{method} {ct:?} {body}"));
@@ -376,13 +473,26 @@ async fn every_parameter_source_gives_the_same_answer() {
     for verb in ["GET", "POST"] {
         let name = next();
         let q = encode(&[("u", "admin"), ("name", &name), ("hash", &group_hash(&app, &name))]);
-        requests.push((format!("{verb} query"), Request::builder().method(verb).uri(format!("/api/reseller_group_create?{q}")).body(Body::empty()).unwrap()));
+        requests.push((
+            format!("{verb} query"),
+            Request::builder()
+                .method(verb)
+                .uri(format!("/api/reseller_group_create?{q}"))
+                .body(Body::empty())
+                .unwrap(),
+        ));
     }
     // urlencoded body (with and without charset)
     for ct in [FORM, "application/x-www-form-urlencoded; charset=UTF-8"] {
         let name = next();
         let body = encode(&[("u", "admin"), ("name", &name), ("hash", &group_hash(&app, &name))]);
-        requests.push((ct.to_string(), Request::post("/api/reseller_group_create").header("content-type", ct).body(Body::from(body)).unwrap()));
+        requests.push((
+            ct.to_string(),
+            Request::post("/api/reseller_group_create")
+                .header("content-type", ct)
+                .body(Body::from(body))
+                .unwrap(),
+        ));
     }
     // multipart text parts; file parts (even named like real parameters) are ignored
     {
@@ -396,37 +506,85 @@ async fn every_parameter_source_gives_the_same_answer() {
             ("hash", Some("hash.txt"), b"0000000000000000000000000000000000000000"),
             ("u", Some("u.bin"), b"\xff\xfe not text"),
         ]);
-        requests.push(("multipart".into(), Request::post("/api/reseller_group_create").header("content-type", ct).body(Body::from(body)).unwrap()));
+        requests.push((
+            "multipart".into(),
+            Request::post("/api/reseller_group_create")
+                .header("content-type", ct)
+                .body(Body::from(body))
+                .unwrap(),
+        ));
     }
     // JSON and *+json
-    for ct in ["application/json", "application/json; charset=utf-8", "application/vnd.moray+json", "application/merge-patch+json"] {
+    for ct in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/vnd.moray+json",
+        "application/merge-patch+json",
+    ] {
         let name = next();
         let body = serde_json::json!({ "u": "admin", "name": name, "hash": group_hash(&app, &name) }).to_string();
-        requests.push((ct.to_string(), Request::post("/api/reseller_group_create").header("content-type", ct).body(Body::from(body)).unwrap()));
+        requests.push((
+            ct.to_string(),
+            Request::post("/api/reseller_group_create")
+                .header("content-type", ct)
+                .body(Body::from(body))
+                .unwrap(),
+        ));
     }
     // no content type: `{` → JSON (leading whitespace allowed), else urlencoded
     {
         let name = next();
-        let body = format!(" \n\t{}", serde_json::json!({ "u": "admin", "name": name, "hash": group_hash(&app, &name) }));
-        requests.push(("no content type, JSON".into(), Request::post("/api/reseller_group_create").body(Body::from(body)).unwrap()));
+        let body = format!(
+            " \n\t{}",
+            serde_json::json!({ "u": "admin", "name": name, "hash": group_hash(&app, &name) })
+        );
+        requests.push((
+            "no content type, JSON".into(),
+            Request::post("/api/reseller_group_create")
+                .body(Body::from(body))
+                .unwrap(),
+        ));
         let name = next();
         let body = encode(&[("u", "admin"), ("name", &name), ("hash", &group_hash(&app, &name))]);
-        requests.push(("no content type, urlencoded".into(), Request::post("/api/reseller_group_create").body(Body::from(body)).unwrap()));
+        requests.push((
+            "no content type, urlencoded".into(),
+            Request::post("/api/reseller_group_create")
+                .body(Body::from(body))
+                .unwrap(),
+        ));
     }
     // another content type: sniffed the same way
     {
         let name = next();
         let body = serde_json::json!({ "u": "admin", "name": name, "hash": group_hash(&app, &name) }).to_string();
-        requests.push(("text/plain JSON".into(), Request::post("/api/reseller_group_create").header("content-type", "text/plain").body(Body::from(body)).unwrap()));
+        requests.push((
+            "text/plain JSON".into(),
+            Request::post("/api/reseller_group_create")
+                .header("content-type", "text/plain")
+                .body(Body::from(body))
+                .unwrap(),
+        ));
         let name = next();
         let body = encode(&[("u", "admin"), ("name", &name), ("hash", &group_hash(&app, &name))]);
-        requests.push(("text/plain urlencoded".into(), Request::post("/api/reseller_group_create").header("content-type", "text/plain").body(Body::from(body)).unwrap()));
+        requests.push((
+            "text/plain urlencoded".into(),
+            Request::post("/api/reseller_group_create")
+                .header("content-type", "text/plain")
+                .body(Body::from(body))
+                .unwrap(),
+        ));
     }
     // split: some in the query string, the rest in a JSON body
     {
         let name = next();
         let body = serde_json::json!({ "name": name, "hash": group_hash(&app, &name) }).to_string();
-        requests.push(("query + JSON".into(), Request::post("/billing/api/reseller_group_create?u=admin").header("content-type", "application/json").body(Body::from(body)).unwrap()));
+        requests.push((
+            "query + JSON".into(),
+            Request::post("/billing/api/reseller_group_create?u=admin")
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        ));
     }
     for (what, request) in requests {
         let reply = app.send(request).await;
@@ -434,14 +592,30 @@ async fn every_parameter_source_gives_the_same_answer() {
     }
 
     // the same wrong request gives the same answer from every source
-    let bad = [("u", "admin"), ("name", "Nope"), ("hash", "0000000000000000000000000000000000000000")];
+    let bad = [
+        ("u", "admin"),
+        ("name", "Nope"),
+        ("hash", "0000000000000000000000000000000000000000"),
+    ];
     let expected = status_error("Incorrect hash");
-    let json = serde_json::json!({ "u": "admin", "name": "Nope", "hash": "0000000000000000000000000000000000000000" }).to_string();
-    let (mct, mbody) = multipart(&[("u", None, b"admin"), ("name", None, b"Nope"), ("hash", None, b"0000000000000000000000000000000000000000")]);
+    let json = serde_json::json!({ "u": "admin", "name": "Nope", "hash": "0000000000000000000000000000000000000000" })
+        .to_string();
+    let (mct, mbody) = multipart(&[
+        ("u", None, b"admin"),
+        ("name", None, b"Nope"),
+        ("hash", None, b"0000000000000000000000000000000000000000"),
+    ]);
     let replies = vec![
         app.get("/api/reseller_group_create", &bad).await,
         app.post("/api/reseller_group_create", &bad).await,
-        raw(&app, "POST", "/api/reseller_group_create", Some("application/json"), json.clone()).await,
+        raw(
+            &app,
+            "POST",
+            "/api/reseller_group_create",
+            Some("application/json"),
+            json.clone(),
+        )
+        .await,
         raw(&app, "POST", "/api/reseller_group_create", None, json).await,
         raw(&app, "POST", "/api/reseller_group_create", Some(&mct), mbody).await,
     ];
@@ -455,11 +629,22 @@ async fn device_create_reads_every_source_alike() {
     let app = TestApp::new().await;
     let (uid, _) = app.user("bob", "user").await;
     let uid_s = uid.to_string();
-    let hash = app.hash_with("device_create", &[("user_id", &uid_s), ("description", "desc one"), ("pin", "")], SECRET);
+    let hash = app.hash_with(
+        "device_create",
+        &[("user_id", &uid_s), ("description", "desc one"), ("pin", "")],
+        SECRET,
+    );
     // pin present-empty (pinless) in a JSON body; user_id as a JSON integer
-    let body = serde_json::json!({ "u": "admin", "user_id": uid, "description": "desc one", "pin": "", "hash": hash }).to_string();
+    let body = serde_json::json!({ "u": "admin", "user_id": uid, "description": "desc one", "pin": "", "hash": hash })
+        .to_string();
     let reply = raw(&app, "POST", "/api/device_create", Some("application/json"), body).await;
-    assert!(reply.body.starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n  <id>")), "JSON: {}", reply.body);
+    assert!(
+        reply
+            .body
+            .starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n  <id>")),
+        "JSON: {}",
+        reply.body
+    );
     // the same in multipart
     let (ct, body) = multipart(&[
         ("u", None, b"admin"),
@@ -469,7 +654,13 @@ async fn device_create_reads_every_source_alike() {
         ("hash", None, hash.as_bytes()),
     ]);
     let reply = raw(&app, "POST", "/api/device_create", Some(&ct), body).await;
-    assert!(reply.body.starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n  <id>")), "multipart: {}", reply.body);
+    assert!(
+        reply
+            .body
+            .starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n  <id>")),
+        "multipart: {}",
+        reply.body
+    );
 }
 
 #[tokio::test]
@@ -479,34 +670,85 @@ async fn query_string_wins_over_body() {
     let hash_b = group_hash(&app, "From body");
     // urlencoded body: the hash of the body's name fails, the query's name is used
     let uri = "/api/reseller_group_create?name=From+query";
-    let reply = raw(&app, "POST", uri, Some(FORM), encode(&[("u", "admin"), ("name", "From body"), ("hash", &hash_b)])).await;
+    let reply = raw(
+        &app,
+        "POST",
+        uri,
+        Some(FORM),
+        encode(&[("u", "admin"), ("name", "From body"), ("hash", &hash_b)]),
+    )
+    .await;
     assert_reply(&reply, 200, &status_error("Incorrect hash"), "body's hash");
-    let reply = raw(&app, "POST", uri, Some(FORM), encode(&[("u", "admin"), ("name", "From body"), ("hash", &hash_q)])).await;
+    let reply = raw(
+        &app,
+        "POST",
+        uri,
+        Some(FORM),
+        encode(&[("u", "admin"), ("name", "From body"), ("hash", &hash_q)]),
+    )
+    .await;
     assert_reply(&reply, 200, &group_created(), "query's hash");
     // the group was stored with the query's name
     let hash = group_hash(&app, "From query");
-    let reply = app.call("reseller_group_create", &[("u", "admin"), ("name", "From query"), ("hash", &hash)]).await;
-    assert_reply(&reply, 200, &page_status_error("Group name must be unique"), "stored under the query's name");
-    let reply = app.call("reseller_group_create", &[("u", "admin"), ("name", "From body"), ("hash", &hash_b)]).await;
+    let reply = app
+        .call(
+            "reseller_group_create",
+            &[("u", "admin"), ("name", "From query"), ("hash", &hash)],
+        )
+        .await;
+    assert_reply(
+        &reply,
+        200,
+        &page_status_error("Group name must be unique"),
+        "stored under the query's name",
+    );
+    let reply = app
+        .call(
+            "reseller_group_create",
+            &[("u", "admin"), ("name", "From body"), ("hash", &hash_b)],
+        )
+        .await;
     assert_reply(&reply, 200, &group_created(), "body's name unused");
 
     // JSON body
     let hash_q = group_hash(&app, "Q2");
     let body = serde_json::json!({ "u": "admin", "name": "B2", "hash": group_hash(&app, "B2") }).to_string();
-    let reply = raw(&app, "POST", "/api/reseller_group_create?name=Q2", Some("application/json"), body).await;
+    let reply = raw(
+        &app,
+        "POST",
+        "/api/reseller_group_create?name=Q2",
+        Some("application/json"),
+        body,
+    )
+    .await;
     assert_reply(&reply, 200, &status_error("Incorrect hash"), "JSON body's hash");
     let body = serde_json::json!({ "u": "admin", "name": "B2", "hash": hash_q }).to_string();
-    let reply = raw(&app, "POST", "/api/reseller_group_create?name=Q2", Some("application/json"), body).await;
+    let reply = raw(
+        &app,
+        "POST",
+        "/api/reseller_group_create?name=Q2",
+        Some("application/json"),
+        body,
+    )
+    .await;
     assert_reply(&reply, 200, &group_created(), "JSON: query's hash");
 
     // the query's `hash` and `u` win too
-    let body = encode(&[("u", "nobody"), ("name", "Q3"), ("hash", "0000000000000000000000000000000000000000")]);
+    let body = encode(&[
+        ("u", "nobody"),
+        ("name", "Q3"),
+        ("hash", "0000000000000000000000000000000000000000"),
+    ]);
     let uri = format!("/api/reseller_group_create?u=admin&hash={}", group_hash(&app, "Q3"));
     let reply = raw(&app, "POST", &uri, Some(FORM), body).await;
     assert_reply(&reply, 200, &group_created(), "query's u and hash");
 
     // multipart
-    let (ct, body) = multipart(&[("u", None, b"admin"), ("name", None, b"B4"), ("hash", None, group_hash(&app, "Q4").as_bytes())]);
+    let (ct, body) = multipart(&[
+        ("u", None, b"admin"),
+        ("name", None, b"B4"),
+        ("hash", None, group_hash(&app, "Q4").as_bytes()),
+    ]);
     let reply = raw(&app, "POST", "/api/reseller_group_create?name=Q4", Some(&ct), body).await;
     assert_reply(&reply, 200, &group_created(), "multipart: query's name");
 }
@@ -515,10 +757,16 @@ async fn query_string_wins_over_body() {
 async fn last_duplicate_wins_within_a_source() {
     let app = TestApp::new().await;
     // query string
-    let uri = format!("/api/reseller_group_create?u=admin&name=First&name=Last&hash={}", group_hash(&app, "First"));
+    let uri = format!(
+        "/api/reseller_group_create?u=admin&name=First&name=Last&hash={}",
+        group_hash(&app, "First")
+    );
     let reply = raw(&app, "POST", &uri, None, Body::empty()).await;
     assert_reply(&reply, 200, &status_error("Incorrect hash"), "query: first's hash");
-    let uri = format!("/api/reseller_group_create?u=admin&name=First&name=Last&hash={}", group_hash(&app, "Last"));
+    let uri = format!(
+        "/api/reseller_group_create?u=admin&name=First&name=Last&hash={}",
+        group_hash(&app, "Last")
+    );
     let reply = raw(&app, "POST", &uri, None, Body::empty()).await;
     assert_reply(&reply, 200, &group_created(), "query: last's hash");
     // urlencoded body
@@ -526,15 +774,33 @@ async fn last_duplicate_wins_within_a_source() {
     let reply = raw(&app, "POST", "/api/reseller_group_create", Some(FORM), body).await;
     assert_reply(&reply, 200, &group_created(), "body: last wins");
     // a duplicated hash: the last one counts
-    let body = format!("u=admin&name=Three&hash={}&hash=0000000000000000000000000000000000000000", group_hash(&app, "Three"));
+    let body = format!(
+        "u=admin&name=Three&hash={}&hash=0000000000000000000000000000000000000000",
+        group_hash(&app, "Three")
+    );
     let reply = raw(&app, "POST", "/api/reseller_group_create", Some(FORM), body).await;
     assert_reply(&reply, 200, &status_error("Incorrect hash"), "body: last hash wins");
     // JSON object with a repeated key
-    let body = format!("{{\"u\":\"admin\",\"name\":\"Four a\",\"name\":\"Four b\",\"hash\":\"{}\"}}", group_hash(&app, "Four b"));
-    let reply = raw(&app, "POST", "/api/reseller_group_create", Some("application/json"), body).await;
+    let body = format!(
+        "{{\"u\":\"admin\",\"name\":\"Four a\",\"name\":\"Four b\",\"hash\":\"{}\"}}",
+        group_hash(&app, "Four b")
+    );
+    let reply = raw(
+        &app,
+        "POST",
+        "/api/reseller_group_create",
+        Some("application/json"),
+        body,
+    )
+    .await;
     assert_reply(&reply, 200, &group_created(), "JSON: last key wins");
     // multipart
-    let (ct, body) = multipart(&[("u", None, b"admin"), ("name", None, b"Five a"), ("name", None, b"Five b"), ("hash", None, group_hash(&app, "Five b").as_bytes())]);
+    let (ct, body) = multipart(&[
+        ("u", None, b"admin"),
+        ("name", None, b"Five a"),
+        ("name", None, b"Five b"),
+        ("hash", None, group_hash(&app, "Five b").as_bytes()),
+    ]);
     let reply = raw(&app, "POST", "/api/reseller_group_create", Some(&ct), body).await;
     assert_reply(&reply, 200, &group_created(), "multipart: last part wins");
 }
@@ -553,12 +819,22 @@ async fn plus_is_a_space_and_percent_escapes_are_decoded() {
     let reply = raw(&app, "POST", "/api/reseller_group_create", Some(FORM), body).await;
     assert_reply(&reply, 200, &group_created(), "%2B in the body");
     // names are decoded too
-    let body = format!("%75=admin&%6Eame=Encoded+names&%68ash={}", group_hash(&app, "Encoded names"));
+    let body = format!(
+        "%75=admin&%6Eame=Encoded+names&%68ash={}",
+        group_hash(&app, "Encoded names")
+    );
     let reply = raw(&app, "POST", "/api/reseller_group_create", Some(FORM), body).await;
     assert_reply(&reply, 200, &group_created(), "encoded names");
     // a plus inside JSON is just a plus
     let body = serde_json::json!({ "u": "admin", "name": "a+b", "hash": group_hash(&app, "a+b") }).to_string();
-    let reply = raw(&app, "POST", "/api/reseller_group_create", Some("application/json"), body).await;
+    let reply = raw(
+        &app,
+        "POST",
+        "/api/reseller_group_create",
+        Some("application/json"),
+        body,
+    )
+    .await;
     assert_reply(&reply, 200, &group_created(), "JSON plus");
 }
 
@@ -583,8 +859,18 @@ async fn json_scalars_become_the_strings_ruby_would_see() {
         ("\"text\"", "text"),
     ];
     for (literal, text) in cases {
-        let body = format!("{{\"u\":\"admin\",\"name\":{literal},\"hash\":\"{}\"}}", group_hash(&app, text));
-        let reply = raw(&app, "POST", "/api/reseller_group_create", Some("application/json"), body).await;
+        let body = format!(
+            "{{\"u\":\"admin\",\"name\":{literal},\"hash\":\"{}\"}}",
+            group_hash(&app, text)
+        );
+        let reply = raw(
+            &app,
+            "POST",
+            "/api/reseller_group_create",
+            Some("application/json"),
+            body,
+        )
+        .await;
         assert_reply(&reply, 200, &group_created(), &format!("name {literal} → {text:?}"));
     }
     // device_create with an integer user_id
@@ -592,16 +878,36 @@ async fn json_scalars_become_the_strings_ruby_would_see() {
     let hash = app.hash_with("device_create", &[("user_id", &uid.to_string()), ("pin", "")], SECRET);
     let body = format!("{{\"u\":\"admin\",\"user_id\":{uid},\"pin\":\"\",\"hash\":\"{hash}\"}}");
     let reply = raw(&app, "POST", "/api/device_create", Some("application/json"), body).await;
-    assert!(reply.body.starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n")), "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n")),
+        "{}",
+        reply.body
+    );
 }
 
 #[tokio::test]
 async fn json_integer_beyond_64_bits_stays_decimal() {
     // Spec A.3: an integer becomes its decimal form; Ruby keeps big integers exact.
     let app = TestApp::new().await;
-    for literal in ["123456789012345678901234567890", "18446744073709551616", "-9223372036854775809"] {
-        let body = format!("{{\"u\":\"admin\",\"name\":{literal},\"hash\":\"{}\"}}", group_hash(&app, literal));
-        let reply = raw(&app, "POST", "/api/reseller_group_create", Some("application/json"), body).await;
+    for literal in [
+        "123456789012345678901234567890",
+        "18446744073709551616",
+        "-9223372036854775809",
+    ] {
+        let body = format!(
+            "{{\"u\":\"admin\",\"name\":{literal},\"hash\":\"{}\"}}",
+            group_hash(&app, literal)
+        );
+        let reply = raw(
+            &app,
+            "POST",
+            "/api/reseller_group_create",
+            Some("application/json"),
+            body,
+        )
+        .await;
         assert_reply(&reply, 200, &group_created(), &format!("name {literal}"));
     }
 }
@@ -613,16 +919,45 @@ async fn json_null_arrays_and_objects_are_absent() {
     let keyonly = app.hash_with("reseller_group_create", &[], SECRET);
     for literal in ["null", "[\"x\"]", "[]", "{\"a\":1}"] {
         let body = format!("{{\"u\":\"admin\",\"name\":{literal},\"hash\":\"{keyonly}\"}}");
-        let reply = raw(&app, "POST", "/api/reseller_group_create", Some("application/json"), body).await;
-        assert_reply(&reply, 200, &page_status_error("Reseller Group Name must be specified"), literal);
+        let reply = raw(
+            &app,
+            "POST",
+            "/api/reseller_group_create",
+            Some("application/json"),
+            body,
+        )
+        .await;
+        assert_reply(
+            &reply,
+            200,
+            &page_status_error("Reseller Group Name must be specified"),
+            literal,
+        );
     }
     // null `u` is absent: unknown caller
     let body = format!("{{\"u\":null,\"name\":\"G\",\"hash\":\"{}\"}}", group_hash(&app, "G"));
-    let reply = raw(&app, "POST", "/api/reseller_group_create", Some("application/json"), body).await;
+    let reply = raw(
+        &app,
+        "POST",
+        "/api/reseller_group_create",
+        Some("application/json"),
+        body,
+    )
+    .await;
     assert_reply(&reply, 200, &page_status_error("Access Denied"), "u null");
     // a null in JSON does not hide the query string's value
-    let body = format!("{{\"u\":\"admin\",\"name\":null,\"hash\":\"{}\"}}", group_hash(&app, "From query"));
-    let reply = raw(&app, "POST", "/api/reseller_group_create?name=From+query", Some("application/json"), body).await;
+    let body = format!(
+        "{{\"u\":\"admin\",\"name\":null,\"hash\":\"{}\"}}",
+        group_hash(&app, "From query")
+    );
+    let reply = raw(
+        &app,
+        "POST",
+        "/api/reseller_group_create?name=From+query",
+        Some("application/json"),
+        body,
+    )
+    .await;
     assert_reply(&reply, 200, &group_created(), "query name with JSON null");
 }
 
@@ -648,7 +983,9 @@ async fn echoed_values_are_escaped() {
     let reply = app.call_signed("user_register", &params).await;
     assert_eq!(reply.status, 200);
     assert!(
-        reply.body.contains("\n    <caller_id>&lt;1&amp;2&gt;\"3'ž\t</caller_id>\n"),
+        reply
+            .body
+            .contains("\n    <caller_id>&lt;1&amp;2&gt;\"3'ž\t</caller_id>\n"),
         "caller_id escaped (& < > only, quotes literal, raw UTF-8, C0 dropped): {}",
         reply.body
     );
@@ -659,25 +996,62 @@ async fn headers_follow_xml_api_extension() {
     let app = TestApp::new().await;
     let mut n = 0;
     for (flag, ct, cd) in [
-        ("0", "text/html; charset=utf-8", "attachment; filename=\"mor_api_response.html\""),
-        ("1", "text/xml; charset=utf-8", "attachment; filename=\"mor_api_response.xml\""),
+        (
+            "0",
+            "text/html; charset=utf-8",
+            "attachment; filename=\"mor_api_response.html\"",
+        ),
+        (
+            "1",
+            "text/xml; charset=utf-8",
+            "attachment; filename=\"mor_api_response.xml\"",
+        ),
     ] {
         app.set("xml_api_extension", flag).await;
         n += 1;
         let name = format!("Header group {n}");
         let hash = group_hash(&app, &name);
         let replies = vec![
-            ("success", app.call("reseller_group_create", &[("u", "admin"), ("name", &name), ("hash", &hash)]).await),
-            ("method error", app.call("reseller_group_create", &[("u", "nobody"), ("name", &name)]).await),
-            ("pre-check error", app.call("reseller_group_create", &[("u", "admin"), ("name", &name)]).await),
+            (
+                "success",
+                app.call(
+                    "reseller_group_create",
+                    &[("u", "admin"), ("name", &name), ("hash", &hash)],
+                )
+                .await,
+            ),
+            (
+                "method error",
+                app.call("reseller_group_create", &[("u", "nobody"), ("name", &name)])
+                    .await,
+            ),
+            (
+                "pre-check error",
+                app.call("reseller_group_create", &[("u", "admin"), ("name", &name)])
+                    .await,
+            ),
             ("undefined method", app.call("foo_bar", &[]).await),
-            ("invalid request", raw(&app, "POST", "/api/did_create?u=%FF", None, Body::empty()).await),
-            ("device_create error", app.call("device_create", &[("u", "admin")]).await),
+            (
+                "invalid request",
+                raw(&app, "POST", "/api/did_create?u=%FF", None, Body::empty()).await,
+            ),
+            (
+                "device_create error",
+                app.call("device_create", &[("u", "admin")]).await,
+            ),
         ];
         for (what, reply) in replies {
             assert_eq!(reply.status, 200, "{flag} {what}");
-            assert_eq!(reply.header("content-type"), Some(ct), "flag {flag}, {what}: Content-Type");
-            assert_eq!(reply.header("content-disposition"), Some(cd), "flag {flag}, {what}: Content-Disposition");
+            assert_eq!(
+                reply.header("content-type"),
+                Some(ct),
+                "flag {flag}, {what}: Content-Type"
+            );
+            assert_eq!(
+                reply.header("content-disposition"),
+                Some(cd),
+                "flag {flag}, {what}: Content-Disposition"
+            );
         }
     }
 }
@@ -686,28 +1060,63 @@ async fn headers_follow_xml_api_extension() {
 async fn test_flag_drops_content_disposition() {
     let app = TestApp::new().await;
     let mut n = 0;
-    for (flag, ct) in [("0", "text/html; charset=utf-8"), ("1", "application/xml; charset=utf-8")] {
+    for (flag, ct) in [
+        ("0", "text/html; charset=utf-8"),
+        ("1", "application/xml; charset=utf-8"),
+    ] {
         app.set("xml_api_extension", flag).await;
         n += 1;
         let name = format!("Test flag group {n}");
         let hash = group_hash(&app, &name);
         let replies = vec![
-            ("success", app.call("reseller_group_create", &[("u", "admin"), ("name", &name), ("hash", &hash), ("test", "1")]).await),
-            ("method error", app.call("reseller_group_create", &[("u", "nobody"), ("test", "1")]).await),
-            ("pre-check error", app.call("device_create", &[("u", "admin"), ("test", "1")]).await),
+            (
+                "success",
+                app.call(
+                    "reseller_group_create",
+                    &[("u", "admin"), ("name", &name), ("hash", &hash), ("test", "1")],
+                )
+                .await,
+            ),
+            (
+                "method error",
+                app.call("reseller_group_create", &[("u", "nobody"), ("test", "1")])
+                    .await,
+            ),
+            (
+                "pre-check error",
+                app.call("device_create", &[("u", "admin"), ("test", "1")]).await,
+            ),
         ];
         for (what, reply) in replies {
-            assert_eq!(reply.header("content-type"), Some(ct), "flag {flag} test=1, {what}: Content-Type");
-            assert_eq!(reply.header("content-disposition"), None, "flag {flag} test=1, {what}: no Content-Disposition");
+            assert_eq!(
+                reply.header("content-type"),
+                Some(ct),
+                "flag {flag} test=1, {what}: Content-Type"
+            );
+            assert_eq!(
+                reply.header("content-disposition"),
+                None,
+                "flag {flag} test=1, {what}: no Content-Disposition"
+            );
         }
         // test=1 adds nothing to reseller_group_create's answer
         let name = format!("Test flag body {n}");
         let hash = group_hash(&app, &name);
-        let reply = app.call("reseller_group_create", &[("u", "admin"), ("name", &name), ("hash", &hash), ("test", "1")]).await;
+        let reply = app
+            .call(
+                "reseller_group_create",
+                &[("u", "admin"), ("name", &name), ("hash", &hash), ("test", "1")],
+            )
+            .await;
         assert_reply(&reply, 200, &group_created(), "test=1 body");
         // test=0 is not test mode
-        let reply = app.call("reseller_group_create", &[("u", "nobody"), ("test", "0")]).await;
-        assert!(reply.header("content-disposition").is_some(), "test=0 keeps Content-Disposition");
+        let reply = app
+            .call("reseller_group_create", &[("u", "nobody"), ("test", "0")])
+            .await;
+        assert!(
+            reply.header("content-disposition").is_some(),
+            "test=0 keeps Content-Disposition"
+        );
     }
 }
 
@@ -718,7 +1127,11 @@ async fn test_flag_applies_to_the_undefined_method_answer_too() {
     let reply = raw(&app, "POST", "/api/foo_bar?test=1", None, Body::empty()).await;
     assert_reply(&reply, 200, &undefined("foo_bar"), "undefined, test=1");
     assert_eq!(reply.header("content-type"), Some("text/html; charset=utf-8"));
-    assert_eq!(reply.header("content-disposition"), None, "undefined method with test=1: no Content-Disposition");
+    assert_eq!(
+        reply.header("content-disposition"),
+        None,
+        "undefined method with test=1: no Content-Disposition"
+    );
 }
 
 #[tokio::test]
@@ -746,10 +1159,17 @@ async fn socket_healthz_unknown_method_and_headers() {
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.text().await.unwrap(), "ok");
 
-    let reply = http.post(format!("http://{address}/billing/api/foo_bar")).send().await.unwrap();
+    let reply = http
+        .post(format!("http://{address}/billing/api/foo_bar"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.headers().get("content-type").unwrap(), "text/html; charset=utf-8");
-    assert_eq!(reply.headers().get("content-disposition").unwrap(), "attachment; filename=\"mor_api_response.html\"");
+    assert_eq!(
+        reply.headers().get("content-disposition").unwrap(),
+        "attachment; filename=\"mor_api_response.html\""
+    );
     assert_eq!(reply.text().await.unwrap(), undefined("foo_bar"));
 
     // reseller_group_create with the seed's request, urlencoded body, via /billing/api/
@@ -804,7 +1224,10 @@ async fn socket_did_create_end_to_end() {
             ("provider_id", "1"),
             ("did", "37060000001"),
             ("test", "1"),
-            ("hash", &app.hash_with("did_create", &[("provider_id", "1"), ("did", "37060000001")], SECRET)),
+            (
+                "hash",
+                &app.hash_with("did_create", &[("provider_id", "1"), ("did", "37060000001")], SECRET),
+            ),
         ]))
         .send()
         .await
@@ -828,7 +1251,12 @@ async fn socket_did_create_end_to_end() {
     let reply = http
         .post(format!("http://{address}/api/did_create"))
         .header("content-type", FORM)
-        .body(encode(&[("u", "admin"), ("provider_id", "1"), ("did", "123456789"), ("hash", "cb9dff0d59f7ffaf036d55b57c817bf528edb54a")]))
+        .body(encode(&[
+            ("u", "admin"),
+            ("provider_id", "1"),
+            ("did", "123456789"),
+            ("hash", "cb9dff0d59f7ffaf036d55b57c817bf528edb54a"),
+        ]))
         .send()
         .await
         .unwrap();
@@ -853,16 +1281,35 @@ async fn socket_device_create_end_to_end() {
     let body = reply.text().await.unwrap();
     let lines: Vec<&str> = body.lines().collect();
     assert_eq!(lines.len(), 7, "{body}");
-    assert_eq!(&lines[..4], &["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<page>", "  <status>Device created</status>", "  <id>1</id>"], "{body}");
+    assert_eq!(
+        &lines[..4],
+        &[
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            "<page>",
+            "  <status>Device created</status>",
+            "  <id>1</id>"
+        ],
+        "{body}"
+    );
     assert_eq!(lines[4], "  <username>101</username>");
-    let secret = lines[5].strip_prefix("  <password>").and_then(|l| l.strip_suffix("</password>")).expect("password line");
+    let secret = lines[5]
+        .strip_prefix("  <password>")
+        .and_then(|l| l.strip_suffix("</password>"))
+        .expect("password line");
     assert_eq!(secret.len(), 12, "{secret}");
-    assert!(secret.chars().all(|c| "abcdefghjkmnpqrstuvwxyz23456789".contains(c)), "{secret}");
+    assert!(
+        secret.chars().all(|c| "abcdefghjkmnpqrstuvwxyz23456789".contains(c)),
+        "{secret}"
+    );
     assert_eq!(lines[6], "</page>");
     assert!(body.ends_with("</page>\n"));
 
     // JSON body, integer user_id
-    let hash = app.hash_with("device_create", &[("user_id", "2"), ("description", "json device")], SECRET);
+    let hash = app.hash_with(
+        "device_create",
+        &[("user_id", "2"), ("description", "json device")],
+        SECRET,
+    );
     let reply = http
         .post(format!("http://{address}/api/device_create"))
         .json(&serde_json::json!({ "u": "admin", "user_id": 2, "description": "json device", "hash": hash }))
@@ -870,7 +1317,12 @@ async fn socket_device_create_end_to_end() {
         .await
         .unwrap();
     let body = reply.text().await.unwrap();
-    assert!(body.starts_with(&format!("{DECL}<page>\n  <status>Device created</status>\n  <id>2</id>\n  <username>102</username>\n")), "{body}");
+    assert!(
+        body.starts_with(&format!(
+            "{DECL}<page>\n  <status>Device created</status>\n  <id>2</id>\n  <username>102</username>\n"
+        )),
+        "{body}"
+    );
 
     // the seed's PIN is taken now
     let reply = http
@@ -887,7 +1339,11 @@ async fn socket_bad_verb_oversized_body_and_invalid_request() {
     let (address, _stop) = app.serve().await;
     let http = client();
     for verb in [reqwest::Method::PUT, reqwest::Method::DELETE, reqwest::Method::PATCH] {
-        let reply = http.request(verb.clone(), format!("http://{address}/api/device_create")).send().await.unwrap();
+        let reply = http
+            .request(verb.clone(), format!("http://{address}/api/device_create"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(reply.status(), 405, "{verb}");
         assert_eq!(reply.headers().get("allow").unwrap(), "GET, POST");
         assert_eq!(reply.text().await.unwrap(), "");
@@ -902,11 +1358,21 @@ async fn socket_bad_verb_oversized_body_and_invalid_request() {
     assert_eq!(reply.status(), 413);
     assert_eq!(reply.text().await.unwrap(), status_error("Request too large"));
 
-    let reply = http.post(format!("http://{address}/api/device_create?u=%FF")).send().await.unwrap();
+    let reply = http
+        .post(format!("http://{address}/api/device_create?u=%FF"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.text().await.unwrap(), status_error("Invalid request"));
 
-    let reply = http.post(format!("http://{address}/api/did_create")).header("content-type", "application/json").body("[1]").send().await.unwrap();
+    let reply = http
+        .post(format!("http://{address}/api/did_create"))
+        .header("content-type", "application/json")
+        .body("[1]")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.text().await.unwrap(), status_error("Invalid request"));
 }
@@ -972,7 +1438,9 @@ fn garbage_queries() -> Vec<String> {
         "test=1&test=1&test=%FF%FE".into(),
     ];
     queries.push(format!("u=admin&name={huge}"));
-    queries.push(format!("u=admin&user_id={mid}&pin={mid}&extension={mid}&call_timeout={mid}&caller_id={mid}&description={mid}"));
+    queries.push(format!(
+        "u=admin&user_id={mid}&pin={mid}&extension={mid}&call_timeout={mid}&caller_id={mid}&description={mid}"
+    ));
     queries.push(format!("u=admin&user_id=2&pin={huge}"));
     queries.push(format!("u=admin&user_id=2&extension={huge}"));
     queries.push(format!("u=admin&user_id=2&description={huge}"));
@@ -1011,14 +1479,32 @@ async fn garbage_never_yields_a_5xx() {
     let admin_hash = app.admin_uniquehash.clone();
     for path in paths {
         for query in garbage_queries() {
-            let query = if path.contains("regist") { format!("id={admin_hash}&{query}") } else { query };
-            let query = if path.ends_with("/api/") { format!("action=device_create&{query}") } else { query };
+            let query = if path.contains("regist") {
+                format!("id={admin_hash}&{query}")
+            } else {
+                query
+            };
+            let query = if path.ends_with("/api/") {
+                format!("action=device_create&{query}")
+            } else {
+                query
+            };
             for verb in ["GET", "POST"] {
                 let uri = format!("{path}?{query}");
                 let reply = raw(&app, verb, &uri, None, Body::empty()).await;
-                assert!(reply.status.as_u16() < 500, "{verb} {}: {}", &uri[..uri.len().min(200)], reply.status);
+                assert!(
+                    reply.status.as_u16() < 500,
+                    "{verb} {}: {}",
+                    &uri[..uri.len().min(200)],
+                    reply.status
+                );
                 if reply.status == 200 {
-                    assert!(reply.body.starts_with(DECL), "{verb} {}: {}", &uri[..uri.len().min(200)], reply.body);
+                    assert!(
+                        reply.body.starts_with(DECL),
+                        "{verb} {}: {}",
+                        &uri[..uri.len().min(200)],
+                        reply.body
+                    );
                 }
             }
             // the same as a body, urlencoded and sniffed
@@ -1034,34 +1520,65 @@ async fn garbage_never_yields_a_5xx() {
         (Some("application/json"), deep_obj.clone().into_bytes()),
         (None, deep_obj.into_bytes()),
         (Some("application/json"), b"{\"u\":1e999999}".to_vec()),
-        (Some("application/json"), b"{\"u\":\"admin\",\"user_id\":-0.0,\"pin\":1e-400}".to_vec()),
+        (
+            Some("application/json"),
+            b"{\"u\":\"admin\",\"user_id\":-0.0,\"pin\":1e-400}".to_vec(),
+        ),
         (Some("application/json"), b"{\"u\":\"\\ud800\"}".to_vec()),
         (Some("application/json"), b"\xef\xbb\xbf{\"u\":\"admin\"}".to_vec()),
         (Some("application/json"), b"".to_vec()),
         (Some("multipart/form-data"), b"--x\r\n".to_vec()),
         (Some("multipart/form-data; boundary=x"), b"garbage".to_vec()),
-        (Some("multipart/form-data; boundary=x"), b"--x\r\nContent-Disposition: form-data\r\n\r\nnoname\r\n--x--\r\n".to_vec()),
-        (Some("multipart/form-data; boundary=x"), b"--x\r\nContent-Disposition: form-data; name=\"u\"\r\n\r\nadmin".to_vec()),
+        (
+            Some("multipart/form-data; boundary=x"),
+            b"--x\r\nContent-Disposition: form-data\r\n\r\nnoname\r\n--x--\r\n".to_vec(),
+        ),
+        (
+            Some("multipart/form-data; boundary=x"),
+            b"--x\r\nContent-Disposition: form-data; name=\"u\"\r\n\r\nadmin".to_vec(),
+        ),
         (Some("multipart/form-data; boundary=\"\""), b"".to_vec()),
-        (Some("application/x-www-form-urlencoded; charset=latin1"), b"u=admin&name=\xe9".to_vec()),
+        (
+            Some("application/x-www-form-urlencoded; charset=latin1"),
+            b"u=admin&name=\xe9".to_vec(),
+        ),
         (Some("text/xml"), b"<u>admin</u>".to_vec()),
         (Some(";;;"), b"u=admin".to_vec()),
         (Some("application/+json"), b"{}".to_vec()),
         (None, vec![0u8; 1000]),
         (None, b"\x00{\"u\":1}".to_vec()),
     ];
-    for path in ["/api/device_create", "/api/did_create", "/api/reseller_group_create", "/api/registration", "/api/user_register", "/api/"] {
+    for path in [
+        "/api/device_create",
+        "/api/did_create",
+        "/api/reseller_group_create",
+        "/api/registration",
+        "/api/user_register",
+        "/api/",
+    ] {
         for (ct, body) in &bodies {
             let reply = raw(&app, "POST", path, *ct, body.clone()).await;
-            assert!(reply.status.as_u16() < 500, "{path} {ct:?} {}: {}", String::from_utf8_lossy(&body[..body.len().min(40)]), reply.status);
+            assert!(
+                reply.status.as_u16() < 500,
+                "{path} {ct:?} {}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(40)]),
+                reply.status
+            );
         }
         // a content type that is not valid UTF-8
         let request = Request::post(path)
-            .header("content-type", axum::http::HeaderValue::from_bytes(b"application/\xffjson").unwrap())
+            .header(
+                "content-type",
+                axum::http::HeaderValue::from_bytes(b"application/\xffjson").unwrap(),
+            )
             .body(Body::from("u=admin"))
             .unwrap();
         let reply = app.send(request).await;
-        assert!(reply.status.as_u16() < 500, "{path}: non-UTF-8 content type: {}", reply.status);
+        assert!(
+            reply.status.as_u16() < 500,
+            "{path}: non-UTF-8 content type: {}",
+            reply.status
+        );
     }
 }
 
@@ -1073,11 +1590,21 @@ async fn socket_garbage_never_yields_a_5xx() {
     let http = client();
     // a query string far beyond any header limit
     let huge = "7".repeat(200 * 1024);
-    let reply = http.post(format!("http://{address}/api/device_create?u=admin&user_id={huge}")).send().await;
+    let reply = http
+        .post(format!("http://{address}/api/device_create?u=admin&user_id={huge}"))
+        .send()
+        .await;
     if let Ok(reply) = reply {
         assert!(reply.status().as_u16() < 500, "huge query: {}", reply.status());
     }
-    let reply = http.post(format!("http://{address}/api/device_create?u=admin&user_id={}", "7".repeat(4000))).send().await.unwrap();
+    let reply = http
+        .post(format!(
+            "http://{address}/api/device_create?u=admin&user_id={}",
+            "7".repeat(4000)
+        ))
+        .send()
+        .await
+        .unwrap();
     assert!(reply.status().as_u16() < 500, "long query: {}", reply.status());
     // raw requests with odd bytes
     let requests: Vec<Vec<u8>> = vec![
@@ -1091,6 +1618,10 @@ async fn socket_garbage_never_yields_a_5xx() {
     ];
     for request in requests {
         let (status, text) = raw_socket(address, &request).await;
-        assert!(status < 500, "{}: {text}", String::from_utf8_lossy(&request[..request.len().min(80)]));
+        assert!(
+            status < 500,
+            "{}: {text}",
+            String::from_utf8_lossy(&request[..request.len().min(80)])
+        );
     }
 }

@@ -318,7 +318,7 @@ fn registration_device_type(text: &str) -> Option<&'static str> {
 
 /// DECISION (spec E.1 check 15): at most 254 characters, one `@`, a non-empty local part without
 /// whitespace, and a domain of at least two dot-separated `[A-Za-z0-9-]` labels.
-fn valid_email(email: &str) -> bool {
+pub(super) fn valid_email(email: &str) -> bool {
     if email.chars().count() > 254 {
         return false;
     }

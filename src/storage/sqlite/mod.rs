@@ -5,6 +5,7 @@ mod devices;
 mod dids;
 mod install;
 mod providers;
+mod reseller_groups;
 mod sql;
 mod users;
 mod writer;

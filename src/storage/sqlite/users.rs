@@ -1,11 +1,15 @@
 //! Users and permission groups.
 
+mod manage;
+
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use super::sql::exists;
-use crate::model::{DefaultUser, PermissionGroup, Rights, User, UserType, fold_case};
+use crate::model::{
+    DefaultUser, PermissionGroup, Rights, User, UserChanges, UserDeletion, UserDetails, UserType, fold_case,
+};
 use crate::storage::{NewDevice, NewPermissionGroup, NewUser, Registered, StoreResult, UserStore};
 
 // ---- users ----
@@ -59,23 +63,7 @@ pub fn user_by_uniquehash(conn: &Connection, uniquehash: &str) -> StoreResult<Op
 }
 
 pub fn email_in_use(conn: &Connection, email: &str) -> StoreResult<bool> {
-    exists(
-        conn,
-        "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1 COLLATE NOCASE)",
-        email,
-    )
-    .and_then(|found| {
-        // NOCASE folds ASCII only; the key column covers the rest for unique e-mails.
-        if found {
-            Ok(true)
-        } else {
-            exists(
-                conn,
-                "SELECT EXISTS(SELECT 1 FROM users WHERE email_key = ?1)",
-                fold_case(email),
-            )
-        }
-    })
+    manage::email_taken(conn, email, None)
 }
 
 pub fn default_user(conn: &Connection, owner_id: i64) -> StoreResult<Option<DefaultUser>> {
@@ -277,5 +265,29 @@ impl UserStore for SqliteStore {
         self.writer
             .write(move |s| insert_permission_group(&s.conn, &group))
             .await
+    }
+
+    async fn user_details(&self, id: i64) -> StoreResult<Option<UserDetails>> {
+        self.read(move |c| manage::user_details(c, id)).await
+    }
+
+    async fn users_list(&self, owner_id: Option<i64>, limit: usize) -> StoreResult<Vec<UserDetails>> {
+        self.read(move |c| manage::users_list(c, owner_id, limit)).await
+    }
+
+    async fn email_in_use_by_other(&self, email: &str, except_id: i64) -> StoreResult<bool> {
+        let email = email.to_owned();
+        self.read(move |c| manage::email_in_use_by_other(c, &email, except_id))
+            .await
+    }
+
+    async fn update_user(&self, id: i64, changes: UserChanges) -> StoreResult<bool> {
+        self.writer
+            .write(move |s| manage::update_user(&s.conn, id, changes))
+            .await
+    }
+
+    async fn delete_user(&self, id: i64) -> StoreResult<UserDeletion> {
+        self.writer.write(move |s| manage::delete_user(s, id)).await
     }
 }

@@ -1,35 +1,15 @@
-//! Devices: `device_create` (seed `device_create.txt`, spec E.2).
+//! `device_create` (seed `device_create.txt`, spec E.2).
 
-use super::{ApiError, ApiMethod, Call, Caller, Envelope, refuse};
-use crate::handler;
+use super::{EXTENSION_TAKEN, valid_extension};
+use crate::api::{ApiError, Call, refuse};
 use crate::model::{UserType, canonical_device_type, is_digits, parse_id};
 use crate::secrets;
 use crate::storage::{NewDevice, PinChoice, StoreError, Unique};
 use crate::xml::Node;
 
-pub const METHODS: &[ApiMethod] = &[ApiMethod {
-    name: "device_create",
-    caller: Caller::Username,
-    hash: Some(&[&["user_id", "description", "pin", "type", "devicegroup_id", "caller_id"]]),
-    // The seed lists `Incorrect hash` inside the method's own envelope (spec A.4, G10).
-    precheck_envelope: Envelope::Page,
-    envelope: Envelope::Page,
-    failure: ("Device was not created", Some("Database error")),
-    handler: handler!(device_create),
-}];
-
 const NOT_CREATED: &str = "Device was not created";
-const EXTENSION_TAKEN: &str = "Extension already exists in User's PBX Pool";
 
-/// `extension`: `[0-9a-z#*]+`.
-fn valid_extension(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'#' || b == b'*')
-}
-
-async fn device_create(call: Call) -> Result<Node, ApiError> {
+pub(super) async fn device_create(call: Call) -> Result<Node, ApiError> {
     let Call {
         state,
         params,
@@ -182,15 +162,4 @@ async fn device_create(call: Call) -> Result<Node, ApiError> {
             Node::leaf("password", created.secret),
         ],
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn extension_format() {
-        assert!(super::valid_extension("101"));
-        assert!(super::valid_extension("*9#a"));
-        assert!(!super::valid_extension("A1"));
-        assert!(!super::valid_extension("1 2"));
-    }
 }

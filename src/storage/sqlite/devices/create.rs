@@ -1,101 +1,30 @@
-//! Devices, device groups and CLIs.
+//! Inserting devices: extension allocation, random PINs, the Default Device template (spec D.6).
 
-use async_trait::async_trait;
+use std::cell::Cell;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::SqliteStore;
-use super::sql::exists;
-use super::writer::WriteState;
-use crate::model::{Device, DeviceGroup};
+use super::device_name_in_use;
+use super::pin_in_use;
 use crate::secrets;
-use crate::storage::{CreatedDevice, DeviceStore, NewDevice, PinChoice, StoreError, StoreResult};
+use crate::storage::sqlite::writer::WriteState;
+use crate::storage::{CreatedDevice, NewDevice, PinChoice, StoreError, StoreResult};
 
-// ---- devices ----
-
-const DEVICE_COLUMNS: &str = "id, user_id, device_type, name, username, secret, ha1, extension, pin, description, \
-    devicegroup_id, callerid, host, ipaddr, port, context, location_id, call_limit, timeout, fromuser, istrunk, hidden, \
-    comment, dtmfmode, nat, qualify, canreinvite, allow";
-
-fn device_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
-    Ok(Device {
-        id: row.get(0)?,
-        user_id: row.get(1)?,
-        device_type: row.get(2)?,
-        name: row.get(3)?,
-        username: row.get(4)?,
-        secret: row.get(5)?,
-        ha1: row.get(6)?,
-        extension: row.get(7)?,
-        pin: row.get(8)?,
-        description: row.get(9)?,
-        devicegroup_id: row.get(10)?,
-        callerid: row.get(11)?,
-        host: row.get(12)?,
-        ipaddr: row.get(13)?,
-        port: row.get(14)?,
-        context: row.get(15)?,
-        location_id: row.get(16)?,
-        call_limit: row.get(17)?,
-        timeout: row.get(18)?,
-        fromuser: row.get(19)?,
-        istrunk: row.get(20)?,
-        hidden: row.get(21)?,
-        comment: row.get(22)?,
-        dtmfmode: row.get(23)?,
-        nat: row.get(24)?,
-        qualify: row.get(25)?,
-        canreinvite: row.get(26)?,
-        allow: row.get(27)?,
-    })
-}
-
-fn device_where(conn: &Connection, condition: &str, param: impl rusqlite::ToSql) -> StoreResult<Option<Device>> {
-    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {condition}");
-    Ok(conn.prepare_cached(&sql)?.query_row([param], device_from_row).optional()?)
-}
-
-pub fn device_by_id(conn: &Connection, id: i64) -> StoreResult<Option<Device>> {
-    device_where(conn, "id = ?1", id)
-}
-
-pub fn device_by_username(conn: &Connection, username: &str) -> StoreResult<Option<Device>> {
-    device_where(conn, "username = ?1", username)
-}
-
-pub fn device_group(conn: &Connection, id: i64) -> StoreResult<Option<DeviceGroup>> {
-    Ok(conn
-        .prepare_cached("SELECT id, user_id, name FROM device_groups WHERE id = ?1")?
-        .query_row([id], |row| {
-            Ok(DeviceGroup {
-                id: row.get(0)?,
-                user_id: row.get(1)?,
-                name: row.get(2)?,
-            })
-        })
-        .optional()?)
-}
-
-pub fn pin_in_use(conn: &Connection, pin: &str) -> StoreResult<bool> {
-    exists(conn, "SELECT EXISTS(SELECT 1 FROM devices WHERE pin = ?1)", pin)
-}
-
-pub fn cli_in_use(conn: &Connection, cli: &str) -> StoreResult<bool> {
-    exists(conn, "SELECT EXISTS(SELECT 1 FROM clis WHERE cli = ?1)", cli)
-}
-
-pub fn device_name_in_use(conn: &Connection, name: &str) -> StoreResult<bool> {
-    exists(
-        conn,
-        "SELECT EXISTS(SELECT 1 FROM devices WHERE extension = ?1)
-             OR EXISTS(SELECT 1 FROM devices WHERE username = ?1)",
-        name,
-    )
+thread_local! {
+    /// On the writer thread: `PRAGMA data_version` and the extension hint as the last allocation
+    /// left them. The hint is trusted only while both are unchanged.
+    static TRUSTED_HINT: Cell<Option<(i64, (i64, i64))>> = const { Cell::new(None) };
 }
 
 /// The smallest integer in the range used by no device as extension or username (spec D.6).
-/// The writer's hint remembers where the last search ended for the same range start.
+/// The writer's hint remembers where the last search ended for the same range start. It is
+/// dropped when another connection (another process sharing the database) has committed since,
+/// since that commit may have freed a number below it, and when the writer restored an older
+/// hint after a failed commit.
 fn allocate_extension(state: &mut WriteState, (min, max): (i64, i64)) -> StoreResult<String> {
-    let (hint_min, hint_next) = state.extension_hint;
+    let data_version: i64 = state.conn.pragma_query_value(None, "data_version", |row| row.get(0))?;
+    let trusted = TRUSTED_HINT.get() == Some((data_version, state.extension_hint));
+    let (hint_min, hint_next) = if trusted { state.extension_hint } else { (0, 0) };
     let mut candidate = if hint_min == min { hint_next.max(min) } else { min };
     while candidate <= max {
         let text = candidate.to_string();
@@ -103,6 +32,7 @@ fn allocate_extension(state: &mut WriteState, (min, max): (i64, i64)) -> StoreRe
             // The hint stays at the allocated value (not past it), so it is still a valid lower
             // bound if this job or its group is rolled back.
             state.extension_hint = (min, candidate);
+            TRUSTED_HINT.set(Some((data_version, state.extension_hint)));
             return Ok(text);
         }
         candidate += 1;
@@ -248,43 +178,8 @@ pub fn insert_device(state: &mut WriteState, device: &NewDevice, group_id: Optio
     })
 }
 
-pub(super) fn insert_device_group(conn: &Connection, user_id: i64) -> StoreResult<i64> {
+pub(in crate::storage::sqlite) fn insert_device_group(conn: &Connection, user_id: i64) -> StoreResult<i64> {
     conn.prepare_cached("INSERT INTO device_groups (user_id, name) VALUES (?1, 'primary')")?
         .execute([user_id])?;
     Ok(conn.last_insert_rowid())
-}
-
-#[async_trait]
-impl DeviceStore for SqliteStore {
-    async fn device_by_id(&self, id: i64) -> StoreResult<Option<Device>> {
-        self.read(move |c| device_by_id(c, id)).await
-    }
-
-    async fn device_by_username(&self, username: &str) -> StoreResult<Option<Device>> {
-        let username = username.to_owned();
-        self.read(move |c| device_by_username(c, &username)).await
-    }
-
-    async fn device_group(&self, id: i64) -> StoreResult<Option<DeviceGroup>> {
-        self.read(move |c| device_group(c, id)).await
-    }
-
-    async fn pin_in_use(&self, pin: &str) -> StoreResult<bool> {
-        let pin = pin.to_owned();
-        self.read(move |c| pin_in_use(c, &pin)).await
-    }
-
-    async fn cli_in_use(&self, cli: &str) -> StoreResult<bool> {
-        let cli = cli.to_owned();
-        self.read(move |c| cli_in_use(c, &cli)).await
-    }
-
-    async fn device_name_in_use(&self, name: &str) -> StoreResult<bool> {
-        let name = name.to_owned();
-        self.read(move |c| device_name_in_use(c, &name)).await
-    }
-
-    async fn create_device(&self, device: NewDevice) -> StoreResult<CreatedDevice> {
-        self.writer.write(move |s| insert_device(s, &device, None)).await
-    }
 }

@@ -1,23 +1,11 @@
-//! DIDs: `did_create` (seed `did_create.txt`, spec E.3).
+//! `did_create` (seed `did_create.txt`, spec E.3).
 
-use super::{ApiError, ApiMethod, Call, Caller, Envelope, refuse};
-use crate::handler;
+use crate::api::{ApiError, Call, refuse};
 use crate::model::{UserType, is_digits, parse_id};
 use crate::storage::{NewDid, StoreError, Unique};
 use crate::xml::Node;
 
-pub const METHODS: &[ApiMethod] = &[ApiMethod {
-    name: "did_create",
-    caller: Caller::Username,
-    // Primary list, then the seed example's own hash over `provider_id` alone (spec G1).
-    hash: Some(&[&["provider_id", "did"], &["provider_id"]]),
-    precheck_envelope: Envelope::PageStatus,
-    envelope: Envelope::PageStatus,
-    failure: ("DID creation failed", None),
-    handler: handler!(did_create),
-}];
-
-async fn did_create(call: Call) -> Result<Node, ApiError> {
+pub(super) async fn did_create(call: Call) -> Result<Node, ApiError> {
     let Call {
         state,
         params,
