@@ -605,7 +605,7 @@ async fn every_parameter_source_gives_the_same_answer() {
         ("name", None, b"Nope"),
         ("hash", None, b"0000000000000000000000000000000000000000"),
     ]);
-    let replies = vec![
+    let replies = [
         app.get("/api/reseller_group_create", &bad).await,
         app.post("/api/reseller_group_create", &bad).await,
         raw(
