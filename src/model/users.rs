@@ -1,4 +1,4 @@
-//! The objects the API reads and writes (spec D), and the role rules over them.
+//! Users, their types, rights and permission groups.
 
 use std::collections::HashMap;
 
@@ -92,117 +92,6 @@ impl User {
     }
 }
 
-/// Device types `device_create` accepts, in their stored spelling (spec E.2, G23).
-pub const DEVICE_TYPES: &[&str] = &[
-    "SIP", "PJSIP", "IAX2", "FAX", "Virtual", "H323", "dahdi", "ZAP", "Skype",
-];
-
-/// The stored spelling of a device type (case-insensitive; `ZAP` is stored as `dahdi`).
-pub fn canonical_device_type(text: &str) -> Option<&'static str> {
-    let found = DEVICE_TYPES.iter().find(|t| t.eq_ignore_ascii_case(text))?;
-    Some(if *found == "ZAP" { "dahdi" } else { found })
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Provider {
-    pub id: i64,
-    pub name: String,
-    pub owner_id: i64,
-    pub hidden: bool,
-}
-
-/// Every provider column moray stores (spec D.5), for `providers_get` and the provider writes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProviderDetails {
-    pub id: i64,
-    pub name: String,
-    pub tech: String,
-    pub tariff_id: i64,
-    pub owner_id: i64,
-    pub server_ip: String,
-    pub port: i64,
-    pub login: String,
-    pub password: String,
-    pub hidden: bool,
-    pub active: bool,
-    pub timeout: i64,
-    pub dtmfmode: String,
-    pub call_limit: i64,
-    pub location_id: i64,
-}
-
-/// Provider technologies `provider_create` accepts, in their stored spelling (spec F.17).
-pub const PROVIDER_TECHS: &[&str] = &["SIP", "IAX2", "H323"];
-
-/// DTMF modes `provider_update` accepts (spec F.17).
-pub const PROVIDER_DTMF_MODES: &[&str] = &["inband", "info", "rfc2833", "auto"];
-
-/// A DID's status (spec D.7): stored lowercase, printed capitalised by `dids_get`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DidStatus {
-    Free,
-    Reserved,
-    Active,
-    Closed,
-    Terminated,
-}
-
-impl DidStatus {
-    pub const ALL: [DidStatus; 5] = [
-        DidStatus::Free,
-        DidStatus::Reserved,
-        DidStatus::Active,
-        DidStatus::Closed,
-        DidStatus::Terminated,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DidStatus::Free => "free",
-            DidStatus::Reserved => "reserved",
-            DidStatus::Active => "active",
-            DidStatus::Closed => "closed",
-            DidStatus::Terminated => "terminated",
-        }
-    }
-
-    /// The form `dids_get` prints: `Free`, `Reserved`, ….
-    pub fn label(self) -> &'static str {
-        match self {
-            DidStatus::Free => "Free",
-            DidStatus::Reserved => "Reserved",
-            DidStatus::Active => "Active",
-            DidStatus::Closed => "Closed",
-            DidStatus::Terminated => "Terminated",
-        }
-    }
-
-    /// Case-insensitive.
-    pub fn parse(text: &str) -> Option<DidStatus> {
-        DidStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str().eq_ignore_ascii_case(text))
-    }
-}
-
-/// A DID row (spec D.5).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Did {
-    pub id: i64,
-    pub did: String,
-    pub provider_id: i64,
-    pub status: DidStatus,
-    pub reseller_id: i64,
-    pub user_id: i64,
-    pub device_id: i64,
-    /// 0 = unlimited.
-    pub call_limit: i64,
-    pub language: String,
-    pub custom_sip_header: String,
-    pub comment: String,
-    pub reseller_comment: String,
-}
-
 /// A reseller group as `reseller_groups_get` lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResellerGroup {
@@ -220,48 +109,6 @@ pub fn display_name(first_name: &str, last_name: &str, username: &str) -> String
     } else {
         full.to_owned()
     }
-}
-
-/// A device row (spec D.5).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Device {
-    pub id: i64,
-    pub user_id: i64,
-    pub device_type: String,
-    pub name: String,
-    pub username: String,
-    pub secret: String,
-    pub ha1: String,
-    pub extension: String,
-    /// `None` = pinless.
-    pub pin: Option<String>,
-    pub description: String,
-    pub devicegroup_id: i64,
-    pub callerid: String,
-    pub host: String,
-    pub ipaddr: String,
-    pub port: i64,
-    pub context: String,
-    pub location_id: i64,
-    pub call_limit: i64,
-    pub timeout: i64,
-    pub fromuser: String,
-    pub istrunk: i64,
-    pub hidden: bool,
-    pub comment: String,
-    pub dtmfmode: String,
-    pub nat: String,
-    pub qualify: String,
-    pub canreinvite: String,
-    /// Codec list, comma-separated (`alaw,ulaw`).
-    pub allow: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeviceGroup {
-    pub id: i64,
-    pub user_id: i64,
-    pub name: String,
 }
 
 /// A permission group row (reseller groups and accountant rights groups).
@@ -366,63 +213,4 @@ pub enum UserDeletion {
     OwnsObjects,
     /// A DID still belongs to the user (or routes to one of its devices): nothing changed.
     HasDids,
-}
-
-/// Unicode simple case folding, used for every case-insensitive name (usernames, group names).
-/// Characters whose lowercase is more than one character keep their own form.
-pub fn fold_case(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            let mut lower = c.to_lowercase();
-            match (lower.next(), lower.next()) {
-                (Some(l), None) => l,
-                _ => c,
-            }
-        })
-        .collect()
-}
-
-pub fn is_digits(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// A row id from a request value: digits only, within i64.
-pub fn parse_id(text: &str) -> Option<i64> {
-    if !is_digits(text) || text.len() > 18 {
-        return None;
-    }
-    text.parse().ok()
-}
-
-/// Today's date (UTC) as `YYYY-MM-DD`.
-pub fn today() -> String {
-    let date = time::OffsetDateTime::now_utc().date();
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canonical_device_types() {
-        assert_eq!(canonical_device_type("sip"), Some("SIP"));
-        assert_eq!(canonical_device_type("zap"), Some("dahdi"));
-        assert_eq!(canonical_device_type("virtual"), Some("Virtual"));
-        assert_eq!(canonical_device_type("SCCP"), None);
-    }
-
-    #[test]
-    fn case_folding() {
-        assert_eq!(fold_case("JoHn"), "john");
-        assert_eq!(fold_case("ÅSA"), "åsa");
-    }
-
-    #[test]
-    fn ids() {
-        assert_eq!(parse_id("007"), Some(7));
-        assert_eq!(parse_id(""), None);
-        assert_eq!(parse_id("1a"), None);
-        assert_eq!(parse_id("99999999999999999999"), None);
-    }
 }
