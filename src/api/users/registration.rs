@@ -111,7 +111,8 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
     }
     let email_unique = !settings.is_on("allow_identical_email_addresses_to_different_users");
     if email_unique && store.email_in_use(email).await? {
-        return refuse(EMAIL_TAKEN);
+        // Another sign-up may have taken the username since check 4: answer the first that fails.
+        return Err(first_conflict(&state, Unique::Email, &params, email_unique).await);
     }
     // 17. phones become CLIs of the new device, so their digits must be unused
     let mut clis: Vec<(String, &'static str)> = Vec::new();
@@ -120,8 +121,12 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
         if digits.is_empty() {
             continue;
         }
-        if clis.iter().any(|(cli, _)| *cli == digits) || store.cli_in_use(&digits).await? {
+        if clis.iter().any(|(cli, _)| *cli == digits) {
+            // The request repeats one of its own phones (decision W7).
             return refuse(taken);
+        }
+        if store.cli_in_use(&digits).await? {
+            return Err(first_conflict(&state, Unique::Cli, &params, email_unique).await);
         }
         clis.push((digits, description));
     }
@@ -255,7 +260,7 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
     };
     let registered = match store.register(user, device).await {
         Ok(registered) => registered,
-        Err(StoreError::Conflict(rule)) => return Err(lost_race(&state, rule, &params, email_unique).await),
+        Err(StoreError::Conflict(rule)) => return Err(first_conflict(&state, rule, &params, email_unique).await),
         Err(e) => return Err(e.into()),
     };
     notify_after_registration(&settings, owner.usertype, email);
@@ -335,9 +340,10 @@ pub(super) fn valid_email(email: &str) -> bool {
             .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
-/// A uniqueness race lost at commit answers like the first of checks 4, 16 and 17 that fails
-/// against the data the winner committed; the constraint SQLite names first may be a later one.
-async fn lost_race(state: &AppState, rule: Unique, params: &crate::api::Params, email_unique: bool) -> ApiError {
+/// The answer to a uniqueness failure (a later check, or a race lost at commit): the first of
+/// checks 4, 16 and 17 that fails against the data committed now. Concurrent sign-ups can commit
+/// between this request's checks, and the constraint a database names first may be a later one.
+async fn first_conflict(state: &AppState, rule: Unique, params: &crate::api::Params, email_unique: bool) -> ApiError {
     let store = &state.store;
     if let Some(username) = params.non_blank("username")
         && matches!(store.user_by_username(username).await, Ok(Some(_)))
