@@ -10,13 +10,28 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::secrets::PasswordCost;
 use crate::state::Config;
+use crate::storage::DbOptions;
 
 #[derive(Debug, Parser)]
 #[command(name = "moray", version, about = "A server for Kolmisoft MOR's XML HTTP API")]
 pub struct Cli {
-    /// Database URL: sqlite://PATH (created on first use).
+    /// Database URL: sqlite://PATH (created on first use), postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+    /// or mysql://USER[:PASSWORD]@HOST[:PORT]/DB (TLS: ?sslmode=… / ?ssl-mode=… in the URL).
     #[arg(long, global = true, env = "MORAY_DATABASE", default_value = "sqlite://moray.db")]
     pub database: String,
+
+    /// Server databases: connections kept open at most.
+    #[arg(long, global = true, env = "MORAY_DB_POOL_SIZE", default_value_t = DbOptions::default().pool_size)]
+    pub db_pool_size: u32,
+
+    /// Server databases: seconds a request waits for a connection before it fails (so how long
+    /// a request takes to answer with an error while the database is down).
+    #[arg(long, global = true, env = "MORAY_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = DbOptions::default().acquire_timeout.as_secs_f64())]
+    pub db_acquire_timeout_secs: f64,
+
+    /// Server databases: seconds one SQL statement may run.
+    #[arg(long, global = true, env = "MORAY_DB_TIMEOUT_SECS", default_value_t = DbOptions::default().statement_timeout.as_secs_f64())]
+    pub db_timeout_secs: f64,
 
     /// argon2id memory cost for user passwords, in KiB.
     #[arg(long, global = true, env = "MORAY_ARGON2_MEMORY_KIB", default_value_t = PasswordCost::default().memory_kib)]
@@ -38,6 +53,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply the embedded migrations and exit.
     Migrate,
+    /// Check that the database answers (connects and runs `SELECT 1`; changes nothing).
+    Ping,
+    /// Copy every row of an installation from one database to another (e.g. SQLite to
+    /// PostgreSQL or MariaDB). The target must hold no installation yet.
+    Copy(CopyArgs),
     /// List, read and change settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -62,6 +82,16 @@ pub struct InitArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Source database URL.
+    #[arg(long)]
+    pub from: String,
+    /// Target database URL (created and migrated as needed; must hold no installation).
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +190,24 @@ pub struct HashArgs {
 }
 
 impl Cli {
+    /// The connection settings of the server databases.
+    pub fn db_options(&self) -> anyhow::Result<DbOptions> {
+        let seconds = |name: &str, value: f64| -> anyhow::Result<std::time::Duration> {
+            anyhow::ensure!(
+                value.is_finite() && value > 0.0,
+                "{name} must be a positive number of seconds"
+            );
+            Ok(std::time::Duration::from_secs_f64(value))
+        };
+        anyhow::ensure!(self.db_pool_size >= 1, "--db-pool-size must be at least 1");
+        Ok(DbOptions {
+            pool_size: self.db_pool_size,
+            acquire_timeout: seconds("--db-acquire-timeout-secs", self.db_acquire_timeout_secs)?,
+            statement_timeout: seconds("--db-timeout-secs", self.db_timeout_secs)?,
+            migrate: true,
+        })
+    }
+
     fn config(&self) -> Config {
         Config {
             password_cost: PasswordCost {
@@ -204,8 +252,25 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config();
-    let store = crate::storage::open(&cli.database).await?;
+    let options = cli.db_options()?;
+    if let Command::Copy(args) = &cli.command {
+        let report = crate::storage::copy::copy(&args.from, &args.to).await?;
+        let total: u64 = report.iter().map(|(_, rows)| rows).sum();
+        for (table, rows) in &report {
+            println!("{table}: {rows}");
+        }
+        println!("copied {total} rows");
+        return Ok(());
+    }
+    if let Command::Ping = &cli.command {
+        let db = crate::storage::raw::RawDb::open(&cli.database, false).await?;
+        db.query("SELECT 1", Vec::new()).await?;
+        println!("{:?} database answers", db.backend());
+        return Ok(());
+    }
+    let store = crate::storage::open_with(&cli.database, &options).await?;
     match cli.command {
+        Command::Copy(_) | Command::Ping => unreachable!("handled above"),
         Command::Init(args) => admin::init(store, config, args).await,
         Command::Serve(args) => admin::serve(store, config, args).await,
         Command::Migrate => {

@@ -1,8 +1,14 @@
-//! Test harness: a fresh SQLite database per test, admin initialized with password `admin1` and
-//! API secret key `secret`, the real router driven in-process or over a real socket.
+//! Test harness: a fresh database per test, admin initialized with password `admin1` and API
+//! secret key `secret`, the real router driven in-process or over a real socket.
+//!
+//! The backend of a run comes from `MORAY_TEST_DATABASE`: unset (or `sqlite`) means a SQLite file
+//! per test; a server URL (`postgres://postgres@127.0.0.1/postgres`,
+//! `mysql://root@127.0.0.1/mysql`) means a fresh `moray_t_…` database on that server per test,
+//! dropped when the test ends. `scripts/test` runs the suite once per backend.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::mpsc;
 
 use axum::Router;
 use axum::body::Body;
@@ -11,6 +17,9 @@ use moray::admin::{self, UserSpec};
 use moray::api::{self, Params, hash};
 use moray::secrets::PasswordCost;
 use moray::state::{AppState, Config};
+use moray::storage::DbOptions;
+use moray::storage::raw::RawDb;
+pub use moray::storage::server::{Param, Value};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use tower::ServiceExt;
 
@@ -23,7 +32,8 @@ pub struct TestApp {
     router: Router,
     pub db_url: String,
     pub admin_uniquehash: String,
-    _dir: tempfile::TempDir,
+    sql: SqlWorker,
+    _db: TestDb,
 }
 
 #[derive(Debug)]
@@ -51,13 +61,16 @@ pub fn test_config() -> Config {
 
 impl TestApp {
     pub async fn new() -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}", dir.path().join("moray.db").display());
-        TestApp::with_url(db_url, dir).await
+        TestApp::with_db(TestDb::new()).await
     }
 
-    async fn with_url(db_url: String, dir: tempfile::TempDir) -> TestApp {
-        let store = moray::storage::open(&db_url).await.expect("open store");
+    /// An app on a given fresh database.
+    pub async fn with_db(db: TestDb) -> TestApp {
+        let db_url = db.url.clone();
+        let sql = SqlWorker::new(db_url.clone());
+        let store = moray::storage::open_with(&db_url, &test_db_options())
+            .await
+            .expect("open store");
         let config = test_config();
         let credentials = admin::initialize(&store, &config, Some(ADMIN_PASSWORD.into()), Some(SECRET.into()))
             .await
@@ -69,8 +82,82 @@ impl TestApp {
             state,
             db_url,
             admin_uniquehash: credentials.uniquehash,
-            _dir: dir,
+            sql,
+            _db: db,
         }
+    }
+
+    // ---- direct SQL on the test database, any backend (`?` or `?N` placeholders) ----
+
+    /// Runs one statement; returns the rows affected.
+    pub fn exec(&self, sql: &str, args: Vec<Value>) -> u64 {
+        let sql = sql.to_owned();
+        self.sql
+            .run(move |db| Box::pin(async move { db.execute(&sql, args).await.map_err(|e| e.to_string()) }))
+            .unwrap_or_else(|e| panic!("SQL failed: {e}"))
+    }
+
+    /// Runs one INSERT into a table keyed by `id`; returns the new id.
+    pub fn insert(&self, sql: &str, args: Vec<Value>) -> i64 {
+        let sql = sql.to_owned();
+        self.sql
+            .run(move |db| Box::pin(async move { db.insert(&sql, args).await.map_err(|e| e.to_string()) }))
+            .unwrap_or_else(|e| panic!("SQL failed: {e}"))
+    }
+
+    /// Runs one statement per argument list, all in one transaction.
+    pub fn exec_many(&self, sql: &str, rows: Vec<Vec<Value>>) {
+        let sql = sql.to_owned();
+        self.sql
+            .run(move |db| Box::pin(async move { db.execute_many(&sql, rows).await.map_err(|e| e.to_string()) }))
+            .unwrap_or_else(|e| panic!("SQL failed: {e}"))
+    }
+
+    pub fn query_rows(&self, sql: &str, args: Vec<Value>) -> Vec<TRow> {
+        let sql = sql.to_owned();
+        let rows = self
+            .sql
+            .run(move |db| Box::pin(async move { db.query(&sql, args).await.map_err(|e| e.to_string()) }))
+            .unwrap_or_else(|e| panic!("SQL failed: {e}"));
+        rows.into_iter().map(TRow).collect()
+    }
+
+    /// The one row a query returns.
+    pub fn query_row(&self, sql: &str, args: Vec<Value>) -> TRow {
+        let mut rows = self.query_rows(sql, args);
+        assert!(!rows.is_empty(), "no row from {sql}");
+        rows.swap_remove(0)
+    }
+
+    pub fn query_i64(&self, sql: &str, args: Vec<Value>) -> i64 {
+        self.query_row(sql, args).i64(0)
+    }
+
+    pub fn query_text(&self, sql: &str, args: Vec<Value>) -> String {
+        self.query_row(sql, args).text(0)
+    }
+
+    /// The first column of the one row, shown as text whatever its type (SQLite's
+    /// `CAST(x AS TEXT)`: integers as digits, reals with at least one decimal, NULL as "").
+    pub fn query_string(&self, sql: &str, args: Vec<Value>) -> String {
+        self.query_opt_string(sql, args).unwrap_or_default()
+    }
+
+    /// Like [`query_string`](Self::query_string), NULL as `None`.
+    pub fn query_opt_string(&self, sql: &str, args: Vec<Value>) -> Option<String> {
+        match &self.query_row(sql, args).0.0[0] {
+            Value::Int(n) => Some(n.to_string()),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{f:.1}")),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Text(t) => Some(t.clone()),
+            Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            Value::NullInt | Value::NullText => None,
+        }
+    }
+
+    /// The integer a query without parameters returns (`SELECT COUNT(*) …`).
+    pub fn count(&self, sql: &str) -> i64 {
+        self.query_i64(sql, Vec::new())
     }
 
     pub fn store(&self) -> &moray::storage::DynStore {
@@ -192,6 +279,219 @@ impl TestApp {
             .await;
         });
         (address, stop)
+    }
+}
+
+/// `p![a, b]`: query parameters of mixed types.
+macro_rules! p {
+    ($($x:expr),* $(,)?) => {
+        vec![$($crate::common::Param::value(&$x)),*]
+    };
+}
+
+/// A fetched row; the getters panic on a type mismatch.
+#[derive(Debug, Clone)]
+pub struct TRow(pub moray::storage::server::Row);
+
+impl TRow {
+    pub fn i64(&self, i: usize) -> i64 {
+        self.0.i64(i).unwrap()
+    }
+    pub fn bool(&self, i: usize) -> bool {
+        self.0.bool(i).unwrap()
+    }
+    pub fn f64(&self, i: usize) -> f64 {
+        self.0.f64(i).unwrap()
+    }
+    pub fn text(&self, i: usize) -> String {
+        self.0.text(i).unwrap()
+    }
+    pub fn opt_text(&self, i: usize) -> Option<String> {
+        self.0.opt_text(i).unwrap()
+    }
+    pub fn opt_i64(&self, i: usize) -> Option<i64> {
+        self.0.opt_i64(i).unwrap()
+    }
+}
+
+// ---------------------------------------------------------------- backends
+
+/// The server database of this run (`MORAY_TEST_DATABASE`), or `None` for SQLite.
+pub fn server_url() -> Option<String> {
+    std::env::var("MORAY_TEST_DATABASE")
+        .ok()
+        .map(|url| url.trim().to_owned())
+        .filter(|url| !url.is_empty() && !url.starts_with("sqlite"))
+}
+
+/// Which backend this run tests: `sqlite`, `postgres` or `mysql`.
+pub fn backend_name() -> &'static str {
+    match server_url() {
+        None => "sqlite",
+        Some(url) if url.starts_with("postgres") => "postgres",
+        Some(_) => "mysql",
+    }
+}
+
+/// Pool settings for tests: small pools (many tests run at once), generous timeouts (a loaded
+/// machine).
+pub fn test_db_options() -> DbOptions {
+    DbOptions {
+        pool_size: 4,
+        acquire_timeout: std::time::Duration::from_secs(30),
+        statement_timeout: std::time::Duration::from_secs(60),
+        migrate: true,
+    }
+}
+
+/// `url` with its database (the path) replaced by `name`, query options kept.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// Runs a future to completion on a runtime of its own, on a thread of its own, so it can be
+/// called from sync code and from inside another runtime alike.
+pub fn block_on<T: Send + 'static, F: Future<Output = T>>(future: impl FnOnce() -> F + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(future())
+    })
+    .join()
+    .expect("helper thread")
+}
+
+/// A fresh, empty database for one test: a SQLite file in a temp dir, or a new database on the
+/// server of this run, dropped with this value.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    /// (server URL, database name) to drop at the end.
+    server: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        TestDb::on(server_url())
+    }
+
+    /// A fresh database on `server` (a server URL), or a SQLite file with `None`.
+    pub fn on(server: Option<String>) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let Some(server) = server else {
+            let url = format!("sqlite://{}", dir.path().join("moray.db").display());
+            return TestDb { url, dir, server: None };
+        };
+        let name = format!("moray_t_{}", moray::secrets::token(12).to_lowercase());
+        let admin = server.clone();
+        let create = format!("CREATE DATABASE {name}");
+        block_on(move || async move {
+            let db = RawDb::open(&admin, false).await.unwrap_or_else(|e| {
+                panic!(
+                    "MORAY_TEST_DATABASE={admin} cannot be reached: {e:#}\n\
+                     (start the server, or run the suite without MORAY_TEST_DATABASE for SQLite only)"
+                )
+            });
+            db.execute_unprepared(&create).await.expect("create the test database");
+        });
+        TestDb {
+            url: with_database(&server, &name),
+            dir,
+            server: Some((server, name)),
+        }
+    }
+
+    /// A database name on the server (`None` on SQLite).
+    pub fn name(&self) -> Option<&str> {
+        self.server.as_ref().map(|(_, name)| name.as_str())
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.server.take() else {
+            return;
+        };
+        let drop = if server.starts_with("postgres") {
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        } else {
+            format!("DROP DATABASE IF EXISTS {name}")
+        };
+        block_on(move || async move {
+            if let Ok(db) = RawDb::open(&server, false).await {
+                let _ = db.execute_unprepared(&drop).await;
+            }
+        });
+    }
+}
+
+type SqlJob = Box<dyn for<'a> FnOnce(&'a RawDb) -> std::pin::Pin<Box<dyn Future<Output = ()> + 'a>> + Send>;
+
+/// A thread with its own runtime and connection to the test database, running SQL for the
+/// synchronous helpers of [`TestApp`].
+struct SqlWorker {
+    jobs: Option<mpsc::Sender<SqlJob>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SqlWorker {
+    fn new(url: String) -> SqlWorker {
+        let (jobs, queue) = mpsc::channel::<SqlJob>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let mut db: Option<RawDb> = None;
+            while let Ok(job) = queue.recv() {
+                runtime.block_on(async {
+                    if db.is_none() {
+                        db = Some(RawDb::open(&url, false).await.expect("open the test database for SQL"));
+                    }
+                    job(db.as_ref().unwrap()).await;
+                });
+            }
+        });
+        SqlWorker {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        }
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        work: impl for<'a> FnOnce(&'a RawDb) -> std::pin::Pin<Box<dyn Future<Output = T> + 'a>> + Send + 'static,
+    ) -> T {
+        let (answer, answered) = mpsc::channel();
+        let job: SqlJob = Box::new(move |db| {
+            Box::pin(async move {
+                let _ = answer.send(work(db).await);
+            })
+        });
+        self.jobs.as_ref().unwrap().send(job).expect("SQL worker alive");
+        answered.recv().expect("SQL worker answered")
+    }
+}
+
+impl Drop for SqlWorker {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -15,13 +15,6 @@ mod update_refusals;
 
 // ---------------------------------------------------------------- helpers
 
-fn db(app: &TestApp) -> rusqlite::Connection {
-    let path = app.db_url.strip_prefix("sqlite://").expect("sqlite url");
-    let conn = rusqlite::Connection::open(path).expect("open sqlite");
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    conn
-}
-
 /// The text of the first `<name>…</name>` in `body`.
 fn leaf(body: &str, name: &str) -> String {
     let open = format!("<{name}>");
@@ -36,13 +29,7 @@ fn leaf(body: &str, name: &str) -> String {
 
 /// A column of device `id` as text (NULL → None); panics when the device is gone.
 fn column(app: &TestApp, id: i64, name: &str) -> Option<String> {
-    db(app)
-        .query_row(
-            &format!("SELECT CAST({name} AS TEXT) FROM devices WHERE id = ?1"),
-            [id],
-            |row| row.get(0),
-        )
-        .expect("device row")
+    app.query_opt_string(&format!("SELECT {name} FROM devices WHERE id = ?1"), p![id])
 }
 
 fn col(app: &TestApp, id: i64, name: &str) -> String {
@@ -50,12 +37,7 @@ fn col(app: &TestApp, id: i64, name: &str) -> String {
 }
 
 fn device_exists(app: &TestApp, id: i64) -> bool {
-    db(app)
-        .query_row("SELECT COUNT(*) FROM devices WHERE id = ?1", [id], |row| {
-            row.get::<_, i64>(0)
-        })
-        .unwrap()
-        == 1
+    app.query_i64("SELECT COUNT(*) FROM devices WHERE id = ?1", p![id]) == 1
 }
 
 fn md5_hex(text: &str) -> String {

@@ -11,13 +11,6 @@ const SECRET_ALPHABET: &str = "abcdefghjkmnpqrstuvwxyz23456789";
 
 // ---------------------------------------------------------------- helpers
 
-fn db(app: &TestApp) -> rusqlite::Connection {
-    let path = app.db_url.strip_prefix("sqlite://").expect("sqlite url");
-    let conn = rusqlite::Connection::open(path).expect("open sqlite");
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    conn
-}
-
 /// The text of the first `<name>…</name>` in `body`.
 fn leaf(body: &str, name: &str) -> String {
     let open = format!("<{name}>");
@@ -66,29 +59,18 @@ fn assert_created(body: &str) -> (i64, String, String) {
 
 /// A column of the device `id` as text (NULL → None).
 fn device_column(app: &TestApp, id: i64, column: &str) -> Option<String> {
-    let conn = db(app);
-    conn.query_row(
-        &format!("SELECT CAST({column} AS TEXT) FROM devices WHERE id = ?1"),
-        [id],
-        |row| row.get(0),
-    )
-    .expect("device row")
+    app.query_opt_string(&format!("SELECT {column} FROM devices WHERE id = ?1"), p![id])
 }
 
 fn device_count(app: &TestApp) -> i64 {
-    db(app)
-        .query_row("SELECT COUNT(*) FROM devices", [], |row| row.get(0))
-        .unwrap()
+    app.count("SELECT COUNT(*) FROM devices")
 }
 
 fn primary_group_of(app: &TestApp, user_id: i64) -> i64 {
-    db(app)
-        .query_row(
-            "SELECT id FROM device_groups WHERE user_id = ?1 AND name = 'primary'",
-            [user_id],
-            |row| row.get(0),
-        )
-        .expect("primary group")
+    app.query_i64(
+        "SELECT id FROM device_groups WHERE user_id = ?1 AND name = 'primary'",
+        p![user_id],
+    )
 }
 
 async fn accountant(app: &TestApp, username: &str, rights: &str) -> i64 {
@@ -156,14 +138,12 @@ async fn device_create_answers_the_seed_success_shape_with_id_username_and_passw
         password.chars().all(|c| SECRET_ALPHABET.contains(c)),
         "secret {password} outside the alphabet"
     );
-    let conn = db(&app);
-    let (db_user, db_username, db_secret, db_extension, db_name): (i64, String, String, String, String) = conn
-        .query_row(
-            "SELECT user_id, username, secret, extension, name FROM devices WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .expect("the <id> is the device row id");
+    let r = app.query_row(
+        "SELECT user_id, username, secret, extension, name FROM devices WHERE id = ?1",
+        p![id],
+    );
+    let (db_user, db_username, db_secret, db_extension, db_name) =
+        (r.i64(0), r.text(1), r.text(2), r.text(3), r.text(4));
     assert_eq!(db_user, user_id);
     assert_eq!(db_username, "101");
     assert_eq!(db_extension, "101");
@@ -268,9 +248,7 @@ async fn device_create_treats_a_blocked_caller_as_unknown() {
             .await
             .body,
     );
-    db(&app)
-        .execute("UPDATE users SET blocked = 1 WHERE id = ?1", [res])
-        .unwrap();
+    app.exec("UPDATE users SET blocked = 1 WHERE id = ?1", p![res]);
     let reply = create_as_reseller(&app, "res", &[("user_id", &owned.to_string())]).await;
     assert_eq!(reply.body, page_error("Bad login"));
 }
@@ -728,10 +706,10 @@ async fn device_create_answers_device_group_invalid_before_pin_must_be_numeric()
 async fn device_create_puts_the_device_in_the_given_group_of_that_user() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    let conn = db(&app);
-    conn.execute("INSERT INTO device_groups (user_id, name) VALUES (?1, 'office')", [bob])
-        .unwrap();
-    let office = conn.last_insert_rowid();
+    let office = app.insert(
+        "INSERT INTO device_groups (user_id, name) VALUES (?1, 'office')",
+        p![bob],
+    );
     let reply = create_as_admin(
         &app,
         &[("user_id", &bob.to_string()), ("devicegroup_id", &office.to_string())],
@@ -765,9 +743,7 @@ async fn device_create_without_group_uses_the_users_primary_group() {
 async fn device_create_creates_the_primary_group_when_it_is_missing() {
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
-    db(&app)
-        .execute("DELETE FROM device_groups WHERE user_id = ?1", [bob])
-        .unwrap();
+    app.exec("DELETE FROM device_groups WHERE user_id = ?1", p![bob]);
     let reply = create_as_admin(&app, &[("user_id", &bob.to_string())]).await;
     let (id, _, _) = assert_created(&reply.body);
     let primary = primary_group_of(&app, bob);
@@ -1234,9 +1210,7 @@ async fn device_create_reuses_an_extension_freed_by_another_process_sharing_the_
             expected
         );
     }
-    db(&app)
-        .execute("DELETE FROM devices WHERE extension IN ('101', '102')", [])
-        .unwrap();
+    app.exec("DELETE FROM devices WHERE extension IN ('101', '102')", p![]);
     let (_, username, _) = assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body);
     assert_eq!(username, "101", "smallest free extension after 101 and 102 were freed");
 }
@@ -1252,9 +1226,10 @@ async fn device_create_skips_numbers_used_as_another_devices_username() {
             .body,
     );
     // A device whose username (not extension) is 101, as registration-credentials mode can make.
-    db(&app)
-        .execute("UPDATE devices SET username = '101', name = '101' WHERE id = ?1", [id])
-        .unwrap();
+    app.exec(
+        "UPDATE devices SET username = '101', name = '101' WHERE id = ?1",
+        p![id],
+    );
     let (_, username, _) = assert_created(&create_as_admin(&app, &[("user_id", &uid)]).await.body);
     assert_eq!(username, "102");
     assert!(app.store().device_name_in_use("101").await.unwrap());
@@ -1531,9 +1506,7 @@ async fn device_create_concurrent_requests_get_distinct_consecutive_extensions_a
     let mut extensions: Vec<i64> = bodies.iter().map(|b| assert_created(b).1.parse().unwrap()).collect();
     extensions.sort_unstable();
     assert_eq!(extensions, (101..=110).collect::<Vec<_>>());
-    let distinct_pins: i64 = db(&app)
-        .query_row("SELECT COUNT(DISTINCT pin) FROM devices", [], |r| r.get(0))
-        .unwrap();
+    let distinct_pins: i64 = app.count("SELECT COUNT(DISTINCT pin) FROM devices");
     assert_eq!(distinct_pins, 10);
 }
 
@@ -1582,12 +1555,10 @@ async fn device_create_uses_the_default_device_template_of_the_users_owner() {
     let res = reseller(&app, "res1").await;
     let carol = user_of(&app, "carol", "res1").await;
     let (bob, _) = app.user("bob", "user").await;
-    let changed = db(&app)
-        .execute(
-            "UPDATE default_devices SET context = 'res_ctx', timeout = 33 WHERE owner_id = ?1",
-            [res],
-        )
-        .unwrap();
+    let changed = app.exec(
+        "UPDATE default_devices SET context = 'res_ctx', timeout = 33 WHERE owner_id = ?1",
+        p![res],
+    );
     assert_eq!(changed, 1, "a reseller gets its own Default Device template");
     let reply = create_as_reseller(&app, "res1", &[("user_id", &carol.to_string())]).await;
     let (id, _, _) = assert_created(&reply.body);

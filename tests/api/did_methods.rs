@@ -3,7 +3,6 @@
 //! Shared fixtures live here; each method family has its own file under `did_methods/`.
 
 use moray::admin::UserSpec;
-use rusqlite::params;
 
 pub use crate::common::*;
 
@@ -14,24 +13,15 @@ mod list;
 mod paging;
 mod unassign;
 
-pub fn db(app: &TestApp) -> rusqlite::Connection {
-    let path = app.db_url.strip_prefix("sqlite://").expect("sqlite url");
-    let conn = rusqlite::Connection::open(path).expect("open sqlite");
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    conn
-}
-
 /// A DID row as the tests see it: (status, reseller_id, user_id, device_id, call_limit).
 pub type State = (String, i64, i64, i64, i64);
 
 pub fn state(app: &TestApp, id: i64) -> State {
-    db(app)
-        .query_row(
-            "SELECT status, reseller_id, user_id, device_id, call_limit FROM dids WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .unwrap()
+    let r = app.query_row(
+        "SELECT status, reseller_id, user_id, device_id, call_limit FROM dids WHERE id = ?1",
+        p![id],
+    );
+    (r.text(0), r.i64(1), r.i64(2), r.i64(3), r.i64(4))
 }
 
 pub fn st(status: &str, reseller: i64, user: i64, device: i64, limit: i64) -> State {
@@ -40,30 +30,24 @@ pub fn st(status: &str, reseller: i64, user: i64, device: i64, limit: i64) -> St
 
 /// Inserts a DID directly: (number, provider, status, reseller_id, user_id, device_id).
 pub fn add_did(app: &TestApp, number: &str, provider: i64, status: &str, reseller: i64, user: i64, device: i64) -> i64 {
-    let conn = db(app);
-    conn.execute(
+    app.insert(
         "INSERT INTO dids (did, provider_id, status, reseller_id, user_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![number, provider, status, reseller, user, device],
+        p![number, provider, status, reseller, user, device],
     )
-    .unwrap();
-    conn.last_insert_rowid()
 }
 
-pub fn set_did(app: &TestApp, id: i64, column: &str, value: &str) {
+pub fn set_did(app: &TestApp, id: i64, column: &str, value: impl Param) {
     let sql = format!("UPDATE dids SET {column} = ?1 WHERE id = ?2");
-    db(app).execute(&sql, params![value, id]).unwrap();
+    app.exec(&sql, p![value, id]);
 }
 
 /// Inserts a device of `user` named `name` (also its username and extension).
 pub fn add_device(app: &TestApp, user: i64, device_type: &str, name: &str) -> i64 {
-    let conn = db(app);
-    conn.execute(
+    app.insert(
         "INSERT INTO devices (user_id, device_type, name, username, secret, ha1, extension)
          VALUES (?1, ?2, ?3, ?3, 'secret12', 'ha1', ?3)",
-        params![user, device_type, name],
+        p![user, device_type, name],
     )
-    .unwrap();
-    conn.last_insert_rowid()
 }
 
 /// A plain user owned by `owner` (admin when `None`) with the given display names.

@@ -10,17 +10,8 @@ use crate::common::*;
 
 // ---------------------------------------------------------------- helpers
 
-fn db(app: &TestApp) -> rusqlite::Connection {
-    let path = app.db_url.strip_prefix("sqlite://").expect("sqlite url");
-    let conn = rusqlite::Connection::open(path).expect("open sqlite");
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    conn
-}
-
 fn did_count(app: &TestApp) -> i64 {
-    db(app)
-        .query_row("SELECT COUNT(*) FROM dids", [], |row| row.get(0))
-        .unwrap()
+    app.count("SELECT COUNT(*) FROM dids")
 }
 
 /// The row of DID `number`: (id, provider_id, status, reseller_id, user_id, device_id, call_limit,
@@ -41,28 +32,25 @@ struct DidRow {
 }
 
 fn did_row(app: &TestApp, number: &str) -> DidRow {
-    db(app)
-        .query_row(
-            "SELECT id, provider_id, status, reseller_id, user_id, device_id, call_limit, language,
-                    custom_sip_header, comment, reseller_comment FROM dids WHERE did = ?1",
-            [number],
-            |r| {
-                Ok(DidRow {
-                    id: r.get(0)?,
-                    provider_id: r.get(1)?,
-                    status: r.get(2)?,
-                    reseller_id: r.get(3)?,
-                    user_id: r.get(4)?,
-                    device_id: r.get(5)?,
-                    call_limit: r.get(6)?,
-                    language: r.get(7)?,
-                    custom_sip_header: r.get(8)?,
-                    comment: r.get(9)?,
-                    reseller_comment: r.get(10)?,
-                })
-            },
-        )
-        .unwrap_or_else(|e| panic!("no DID {number}: {e}"))
+    let rows = app.query_rows(
+        "SELECT id, provider_id, status, reseller_id, user_id, device_id, call_limit, language,
+                custom_sip_header, comment, reseller_comment FROM dids WHERE did = ?1",
+        p![number],
+    );
+    let r = rows.first().unwrap_or_else(|| panic!("no DID {number}"));
+    DidRow {
+        id: r.i64(0),
+        provider_id: r.i64(1),
+        status: r.text(2),
+        reseller_id: r.i64(3),
+        user_id: r.i64(4),
+        device_id: r.i64(5),
+        call_limit: r.i64(6),
+        language: r.text(7),
+        custom_sip_header: r.text(8),
+        comment: r.text(9),
+        reseller_comment: r.text(10),
+    }
 }
 
 /// The exact success document.
@@ -441,9 +429,7 @@ async fn did_create_denies_a_plain_user() {
 async fn did_create_denies_a_blocked_caller() {
     let app = TestApp::new().await;
     let acc = accountant(&app, "acc", "manage_dids=2").await;
-    db(&app)
-        .execute("UPDATE users SET blocked = 1 WHERE id = ?1", [acc])
-        .unwrap();
+    app.exec("UPDATE users SET blocked = 1 WHERE id = ?1", p![acc]);
     let provider = app.provider("Telco", None).await.to_string();
     let reply = create_as(&app, "acc", &[("provider_id", &provider), ("did", "123")]).await;
     assert_eq!(reply.body, page_status_error("Access Denied"));
@@ -502,9 +488,7 @@ async fn did_create_answers_provider_was_not_found_for_an_unknown_provider_id() 
 async fn did_create_answers_provider_was_not_found_for_a_hidden_provider() {
     let app = TestApp::new().await;
     let provider = app.provider("Telco", None).await;
-    db(&app)
-        .execute("UPDATE providers SET hidden = 1 WHERE id = ?1", [provider])
-        .unwrap();
+    app.exec("UPDATE providers SET hidden = 1 WHERE id = ?1", p![provider]);
     let reply = create_as(&app, "admin", &[("provider_id", &provider.to_string()), ("did", "123")]).await;
     assert_eq!(reply.body, page_status_error("Provider was not found"));
     assert_eq!(did_count(&app), 0);
@@ -809,9 +793,7 @@ async fn did_create_refuses_a_reseller_whose_default_provider_is_hidden() {
         &admin_provider.to_string(),
     )
     .await;
-    db(&app)
-        .execute("UPDATE providers SET hidden = 1 WHERE id = ?1", [admin_provider])
-        .unwrap();
+    app.exec("UPDATE providers SET hidden = 1 WHERE id = ?1", p![admin_provider]);
     let reply = create_as_reseller(&app, "res", &[("did", "37065555555")]).await;
     assert_eq!(reply.body, page_status_error("Provider was not found"));
 }

@@ -1,5 +1,6 @@
 //! Integration tests: the real router over real SQLite files, a few over a real socket.
 
+#[macro_use]
 mod common;
 mod smoke;
 

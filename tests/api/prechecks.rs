@@ -168,13 +168,6 @@ fn without(mut params: Vec<(String, String)>, name: &str) -> Vec<(String, String
     params
 }
 
-fn sql(app: &TestApp, statement: &str) {
-    let path = app.db_url.strip_prefix("sqlite://").unwrap();
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-    conn.execute_batch(statement).unwrap();
-}
-
 fn spec(username: &str, usertype: &str, owner: Option<&str>, rights: Option<&str>) -> UserSpec {
     UserSpec {
         username: username.into(),
@@ -277,7 +270,7 @@ async fn unknown_blank_or_blocked_caller_skips_checks_2_to_4() {
         let (_, acc_hash) = app
             .user_with(spec("acc", "accountant", None, Some("device_manage=2,manage_dids=2")))
             .await;
-        sql(app, "UPDATE users SET blocked = 1 WHERE username = 'blocky'");
+        app.exec("UPDATE users SET blocked = 1 WHERE username = 'blocky'", p![]);
         if hostile {
             // every later pre-check would fail
             app.set("allow_api", "0").await;
@@ -1376,7 +1369,7 @@ async fn b7_vectors_for_the_seed_methods() {
         "did_create legacy vector passes the pre-checks",
     );
     // registration: admin's uniquehash set to the vector's hfttv7bcqt
-    sql(&app, "UPDATE users SET uniquehash = 'hfttv7bcqt' WHERE id = 0");
+    app.exec("UPDATE users SET uniquehash = 'hfttv7bcqt' WHERE id = 0", p![]);
     app.set("api_allow_registration", "1").await;
     let params = [
         ("email", "john@example.com"),

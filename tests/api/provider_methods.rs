@@ -2,7 +2,6 @@
 //! Shared fixtures live here; each method family has its own file under `provider_methods/`.
 
 use moray::admin::UserSpec;
-use rusqlite::params;
 
 pub use crate::common::*;
 
@@ -10,13 +9,6 @@ mod create;
 mod get;
 mod groups;
 mod update;
-
-pub fn db(app: &TestApp) -> rusqlite::Connection {
-    let path = app.db_url.strip_prefix("sqlite://").expect("sqlite url");
-    let conn = rusqlite::Connection::open(path).expect("open sqlite");
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    conn
-}
 
 /// A reseller (Reseller PRO when `pro`) with its own API secret key `key-NAME`.
 pub async fn reseller(app: &TestApp, username: &str, pro: bool) -> i64 {
@@ -65,13 +57,10 @@ pub async fn call_as(app: &TestApp, caller: &str, method: &str, params: &[(&str,
 
 /// Inserts a tariff (or location) owned by `owner`; returns its id.
 pub fn add_row(app: &TestApp, table: &str, name: &str, owner: i64) -> i64 {
-    let conn = db(app);
-    conn.execute(
+    app.insert(
         &format!("INSERT INTO {table} (name, owner_id) VALUES (?1, ?2)"),
-        params![name, owner],
+        p![name, owner],
     )
-    .unwrap();
-    conn.last_insert_rowid()
 }
 
 /// The stored columns of a provider.
@@ -94,37 +83,31 @@ pub struct Row {
 }
 
 pub fn provider_row(app: &TestApp, id: i64) -> Row {
-    db(app)
-        .query_row(
-            "SELECT name, tech, tariff_id, owner_id, server_ip, port, login, password, hidden, active, timeout,
-                    dtmfmode, call_limit, location_id FROM providers WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(Row {
-                    name: r.get(0)?,
-                    tech: r.get(1)?,
-                    tariff_id: r.get(2)?,
-                    owner_id: r.get(3)?,
-                    server_ip: r.get(4)?,
-                    port: r.get(5)?,
-                    login: r.get(6)?,
-                    password: r.get(7)?,
-                    hidden: r.get(8)?,
-                    active: r.get(9)?,
-                    timeout: r.get(10)?,
-                    dtmfmode: r.get(11)?,
-                    call_limit: r.get(12)?,
-                    location_id: r.get(13)?,
-                })
-            },
-        )
-        .unwrap()
+    let r = app.query_row(
+        "SELECT name, tech, tariff_id, owner_id, server_ip, port, login, password, hidden, active, timeout,
+                dtmfmode, call_limit, location_id FROM providers WHERE id = ?1",
+        p![id],
+    );
+    Row {
+        name: r.text(0),
+        tech: r.text(1),
+        tariff_id: r.i64(2),
+        owner_id: r.i64(3),
+        server_ip: r.text(4),
+        port: r.i64(5),
+        login: r.text(6),
+        password: r.text(7),
+        hidden: r.bool(8),
+        active: r.bool(9),
+        timeout: r.i64(10),
+        dtmfmode: r.text(11),
+        call_limit: r.i64(12),
+        location_id: r.i64(13),
+    }
 }
 
 pub fn provider_count(app: &TestApp) -> i64 {
-    db(app)
-        .query_row("SELECT COUNT(*) FROM providers", [], |r| r.get(0))
-        .unwrap()
+    app.count("SELECT COUNT(*) FROM providers")
 }
 
 /// `<page><status><success>TEXT</success>EXTRA…</status></page>`.

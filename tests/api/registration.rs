@@ -2,7 +2,6 @@
 //! and the seed page `shared/seeds/registration.txt`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
@@ -124,24 +123,9 @@ fn md5_hex(text: &str) -> String {
     hex::encode(Md5::digest(text.as_bytes()))
 }
 
-fn db(app: &TestApp) -> rusqlite::Connection {
-    let path = app.db_url.strip_prefix("sqlite://").expect("sqlite URL");
-    let conn = rusqlite::Connection::open(path).expect("open the test database");
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
-}
-
-fn count(app: &TestApp, sql: &str) -> i64 {
-    db(app).query_row(sql, [], |row| row.get(0)).unwrap()
-}
-
-fn exec(app: &TestApp, sql: &str) {
-    db(app).execute_batch(sql).unwrap();
-}
-
 /// (users, device_groups, devices, clis) row counts.
 fn rows(app: &TestApp) -> [i64; 4] {
-    ["users", "device_groups", "devices", "clis"].map(|table| count(app, &format!("SELECT COUNT(*) FROM {table}")))
+    ["users", "device_groups", "devices", "clis"].map(|table| app.count(&format!("SELECT COUNT(*) FROM {table}")))
 }
 
 /// A registered user and its (single) device, read back from the database.
@@ -165,54 +149,48 @@ struct Signup {
 }
 
 fn signup(app: &TestApp, username: &str) -> Signup {
-    db(app)
-        .query_row(
-            "SELECT u.id, u.owner_id, u.usertype, u.password_hash, d.id, d.device_type, d.username, d.name,
-                    d.secret, d.pin, d.extension, d.ha1, d.devicegroup_id, d.callerid, d.location_id
-             FROM users u JOIN devices d ON d.user_id = u.id WHERE u.username = ?1",
-            [username],
-            |r| {
-                Ok(Signup {
-                    user_id: r.get(0)?,
-                    owner_id: r.get(1)?,
-                    usertype: r.get(2)?,
-                    password_hash: r.get(3)?,
-                    device_id: r.get(4)?,
-                    device_type: r.get(5)?,
-                    username: r.get(6)?,
-                    name: r.get(7)?,
-                    secret: r.get(8)?,
-                    pin: r.get(9)?,
-                    extension: r.get(10)?,
-                    ha1: r.get(11)?,
-                    devicegroup_id: r.get(12)?,
-                    callerid: r.get(13)?,
-                    location_id: r.get(14)?,
-                })
-            },
-        )
-        .unwrap_or_else(|e| panic!("no user {username:?} with a device in the database: {e}"))
+    let rows = app.query_rows(
+        "SELECT u.id, u.owner_id, u.usertype, u.password_hash, d.id, d.device_type, d.username, d.name,
+                d.secret, d.pin, d.extension, d.ha1, d.devicegroup_id, d.callerid, d.location_id
+         FROM users u JOIN devices d ON d.user_id = u.id WHERE u.username = ?1",
+        p![username],
+    );
+    let r = rows
+        .first()
+        .unwrap_or_else(|| panic!("no user {username:?} with a device in the database"));
+    Signup {
+        user_id: r.i64(0),
+        owner_id: r.i64(1),
+        usertype: r.text(2),
+        password_hash: r.text(3),
+        device_id: r.i64(4),
+        device_type: r.text(5),
+        username: r.text(6),
+        name: r.text(7),
+        secret: r.text(8),
+        pin: r.opt_text(9),
+        extension: r.text(10),
+        ha1: r.text(11),
+        devicegroup_id: r.i64(12),
+        callerid: r.text(13),
+        location_id: r.i64(14),
+    }
 }
 
-/// A text column of the user row.
+/// A column of the user row, shown as text.
 fn user_text(app: &TestApp, username: &str, column: &str) -> String {
-    db(app)
-        .query_row(
-            &format!("SELECT CAST({column} AS TEXT) FROM users WHERE username = ?1"),
-            [username],
-            |r| r.get(0),
-        )
-        .unwrap()
+    app.query_string(&format!("SELECT {column} FROM users WHERE username = ?1"), p![username])
+}
+
+/// The user's credit, truncated to an integer and shown as text.
+fn user_credit(app: &TestApp, username: &str) -> String {
+    (app.query_row("SELECT credit FROM users WHERE username = ?1", p![username])
+        .f64(0) as i64)
+        .to_string()
 }
 
 fn user_int(app: &TestApp, username: &str, column: &str) -> i64 {
-    db(app)
-        .query_row(
-            &format!("SELECT {column} FROM users WHERE username = ?1"),
-            [username],
-            |r| r.get(0),
-        )
-        .unwrap()
+    app.query_i64(&format!("SELECT {column} FROM users WHERE username = ?1"), p![username])
 }
 
 /// What the success document shows besides the device's own values.
@@ -338,23 +316,17 @@ async fn assert_signed_up(app: &TestApp, method: &str, form: &Form) -> Signup {
 }
 
 fn insert_group(app: &TestApp, name: &str, group_type: &str) -> i64 {
-    let conn = db(app);
-    conn.execute(
+    app.insert(
         "INSERT INTO permission_groups (name, name_key, description, group_type) VALUES (?1, lower(?1), '', ?2)",
-        [name, group_type],
+        p![name, group_type],
     )
-    .unwrap();
-    conn.last_insert_rowid()
 }
 
 fn insert_owned(app: &TestApp, table: &str, name: &str, owner_id: i64) -> i64 {
-    let conn = db(app);
-    conn.execute(
+    app.insert(
         &format!("INSERT INTO {table} (name, owner_id) VALUES (?1, ?2)"),
-        rusqlite::params![name, owner_id],
+        p![name, owner_id],
     )
-    .unwrap();
-    conn.last_insert_rowid()
 }
 
 /// A reseller `reseller1` with its own key `resellerkey1` and sign-up allowed in its scope.
@@ -598,7 +570,7 @@ async fn a_wrong_hash_answers_incorrect_hash_in_the_generic_envelope_on_both_end
         let reply = sign_up_hashed(&app, method, &Form::admin(&app), &"0".repeat(40)).await;
         assert_eq!(reply.body, status_error("Incorrect hash"), "{method}");
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE username = 'john'"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = 'john'"), 0);
 }
 
 #[tokio::test]
@@ -642,7 +614,7 @@ async fn get_is_refused_with_get_requests_are_disabled_on_both_endpoints() {
         assert_eq!(reply.status, 200);
         assert_eq!(reply.body, status_error("GET Requests are disabled"), "{method}");
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE username = 'john'"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = 'john'"), 0);
 }
 
 #[tokio::test]
@@ -678,7 +650,7 @@ async fn disabled_hash_checking_accepts_a_sign_up_without_hash() {
 async fn spec_vector_for_the_primary_list_is_accepted_on_both_endpoints() {
     for method in BOTH {
         let app = open_app().await;
-        exec(&app, "UPDATE users SET uniquehash = 'hfttv7bcqt' WHERE id = 0");
+        app.exec("UPDATE users SET uniquehash = 'hfttv7bcqt' WHERE id = 0", p![]);
         let form = Form::new("hfttv7bcqt");
         assert_eq!(
             app.hash_with(method, &form.pairs(), SECRET),
@@ -851,7 +823,7 @@ async fn user_register_without_id_signs_up_for_admin() {
 #[tokio::test]
 async fn id_matches_the_uniquehash_exactly() {
     let app = open_app().await;
-    exec(&app, "UPDATE users SET uniquehash = 'hfttv7bcqt' WHERE id = 0");
+    app.exec("UPDATE users SET uniquehash = 'hfttv7bcqt' WHERE id = 0", p![]);
     assert_refused_by(&app, "registration", &Form::new("HFTTV7BCQT"), "Dont be so smart").await;
     assert_refused_by(&app, "user_register", &Form::new("HFTTV7BCQT"), "Access Denied").await;
     assert_refused_by(&app, "registration", &Form::new(" hfttv7bcqt"), "Dont be so smart").await;
@@ -877,7 +849,7 @@ async fn a_plain_users_uniquehash_matches_no_owner() {
 async fn a_blocked_resellers_uniquehash_matches_no_owner() {
     let app = open_app().await;
     let (id, hash) = reseller(&app).await;
-    exec(&app, &format!("UPDATE users SET blocked = 1 WHERE id = {id}"));
+    app.exec(&format!("UPDATE users SET blocked = 1 WHERE id = {id}"), p![]);
     let form = Form::new(&hash);
     let reply = sign_up_with(&app, "registration", &form, "resellerkey1").await;
     assert_eq!(reply.body, page_error("Dont be so smart"));
@@ -1236,17 +1208,17 @@ async fn admins_sign_up_creates_a_reseller_in_its_group_with_copies_of_admins_te
     assert_eq!(s.owner_id, 0);
     assert_eq!(user_int(&app, "john", "acc_group_id"), group);
     assert_eq!(
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM default_users WHERE owner_id = {}", s.user_id)
-        ),
+        app.count(&format!(
+            "SELECT COUNT(*) FROM default_users WHERE owner_id = {}",
+            s.user_id
+        )),
         1
     );
     assert_eq!(
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM default_devices WHERE owner_id = {}", s.user_id)
-        ),
+        app.count(&format!(
+            "SELECT COUNT(*) FROM default_devices WHERE owner_id = {}",
+            s.user_id
+        )),
         1
     );
 }
@@ -1396,10 +1368,7 @@ async fn identical_emails_are_allowed_when_the_setting_is_on() {
         .with("email", "John@Example.com");
     assert_signed_up(&app, "user_register", &again).await;
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM users WHERE lower(email) = 'john@example.com'"
-        ),
+        app.count("SELECT COUNT(*) FROM users WHERE lower(email) = 'john@example.com'"),
         2
     );
 }
@@ -1590,21 +1559,21 @@ async fn admins_sign_up_refuses_a_resellers_tariff() {
 #[tokio::test]
 async fn an_owner_without_default_user_template_answers_default_user_is_not_present() {
     let app = open_app().await;
-    exec(&app, "DELETE FROM default_users WHERE owner_id = 0");
+    app.exec("DELETE FROM default_users WHERE owner_id = 0", p![]);
     assert_refused(&app, &Form::admin(&app), "Default user is not present").await;
 }
 
 #[tokio::test]
 async fn a_template_with_a_missing_tariff_answers_tariff_was_not_found_cannot_create() {
     let app = open_app().await;
-    exec(&app, "UPDATE default_users SET tariff_id = 999 WHERE owner_id = 0");
+    app.exec("UPDATE default_users SET tariff_id = 999 WHERE owner_id = 0", p![]);
     assert_refused(&app, &Form::admin(&app), "Tariff was not found cannot create").await;
 }
 
 #[tokio::test]
 async fn a_template_without_lcr_answers_default_user_does_not_have_and_lcr_set() {
     let app = open_app().await;
-    exec(&app, "UPDATE default_users SET lcr_id = 0 WHERE owner_id = 0");
+    app.exec("UPDATE default_users SET lcr_id = 0 WHERE owner_id = 0", p![]);
     assert_refused(&app, &Form::admin(&app), "Default user does not have and LCR set").await;
 }
 
@@ -1788,7 +1757,7 @@ async fn the_template_checks_come_after_the_tariff_and_before_vat() {
     let app = open_app().await;
     app.set("registration_enable_vat_checking", "1").await;
     app.set("registration_allow_vat_blank", "0").await;
-    exec(&app, "DELETE FROM default_users WHERE owner_id = 0");
+    app.exec("DELETE FROM default_users WHERE owner_id = 0", p![]);
     assert_refused(&app, &Form::admin(&app).with("tariff", "999"), "Tariff was not found").await;
     assert_refused(&app, &Form::admin(&app), "Default user is not present").await;
 }
@@ -1875,7 +1844,7 @@ async fn a_prepaid_user_gets_no_credit_and_a_bad_call_limit_becomes_zero() {
     let app = open_app().await;
     let form = Form::admin(&app).with("credit_limit", "-1").with("call_limit", "abc");
     assert_signed_up(&app, "registration", &form).await;
-    assert_eq!(user_text(&app, "john", "CAST(credit AS INTEGER)"), "0");
+    assert_eq!(user_credit(&app, "john"), "0");
     assert_eq!(user_int(&app, "john", "call_limit"), 0);
 }
 
@@ -1883,22 +1852,14 @@ async fn a_prepaid_user_gets_no_credit_and_a_bad_call_limit_becomes_zero() {
 async fn sign_up_creates_the_primary_group_and_the_default_device_with_ha1() {
     let app = open_app().await;
     let s = assert_signed_up(&app, "user_register", &Form::admin(&app)).await;
-    let groups: Vec<(i64, String)> = {
-        let conn = db(&app);
-        let mut stmt = conn
-            .prepare("SELECT id, name FROM device_groups WHERE user_id = ?1")
-            .unwrap();
-        stmt.query_map([s.user_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let groups: Vec<(i64, String)> = app
+        .query_rows("SELECT id, name FROM device_groups WHERE user_id = ?1", p![s.user_id])
+        .iter()
+        .map(|r| (r.i64(0), r.text(1)))
+        .collect();
     assert_eq!(groups, vec![(s.devicegroup_id, "primary".to_string())]);
     assert_eq!(
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM devices WHERE user_id = {}", s.user_id)
-        ),
+        app.count(&format!("SELECT COUNT(*) FROM devices WHERE user_id = {}", s.user_id)),
         1
     );
     assert_eq!(
@@ -1907,24 +1868,20 @@ async fn sign_up_creates_the_primary_group_and_the_default_device_with_ha1() {
     );
     assert_eq!(s.device_type, "SIP");
     assert_eq!(s.ha1, md5_hex(&format!("101:asterisk:{}", s.secret)));
-    let template: (String, String, String, String, String, String, String, i64) = db(&app)
-        .query_row(
-            "SELECT context, host, dtmfmode, nat, qualify, canreinvite, allow, timeout FROM devices WHERE id = ?1",
-            [s.device_id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            },
-        )
-        .unwrap();
+    let t = app.query_row(
+        "SELECT context, host, dtmfmode, nat, qualify, canreinvite, allow, timeout FROM devices WHERE id = ?1",
+        p![s.device_id],
+    );
+    let template = (
+        t.text(0),
+        t.text(1),
+        t.text(2),
+        t.text(3),
+        t.text(4),
+        t.text(5),
+        t.text(6),
+        t.i64(7),
+    );
     let expected = ("mor_local", "dynamic", "rfc2833", "yes", "yes", "no", "alaw,ulaw", 60);
     assert_eq!(
         (
@@ -1941,10 +1898,7 @@ async fn sign_up_creates_the_primary_group_and_the_default_device_with_ha1() {
     );
     assert_eq!(s.callerid, "");
     assert_eq!(
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM clis WHERE device_id = {}", s.device_id)
-        ),
+        app.count(&format!("SELECT COUNT(*) FROM clis WHERE device_id = {}", s.device_id)),
         0
     );
 }
@@ -1965,16 +1919,14 @@ async fn phone_digits_become_clis_of_the_device_with_their_descriptions() {
         .with("phone", "8-5-2123456")
         .with("fax", "852 654 321");
     let s = assert_signed_up(&app, "registration", &form).await;
-    let clis: Vec<(String, String)> = {
-        let conn = db(&app);
-        let mut stmt = conn
-            .prepare("SELECT cli, description FROM clis WHERE device_id = ?1 ORDER BY cli")
-            .unwrap();
-        stmt.query_map([s.device_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let clis: Vec<(String, String)> = app
+        .query_rows(
+            "SELECT cli, description FROM clis WHERE device_id = ?1 ORDER BY cli",
+            p![s.device_id],
+        )
+        .iter()
+        .map(|r| (r.text(0), r.text(1)))
+        .collect();
     let expected = vec![
         ("37060000001".to_string(), "Mobile Phone".to_string()),
         ("852123456".to_string(), "Phone".to_string()),
@@ -1994,10 +1946,7 @@ async fn a_phone_without_digits_adds_no_cli() {
     )
     .await;
     assert_eq!(
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM clis WHERE device_id = {}", s.device_id)
-        ),
+        app.count(&format!("SELECT COUNT(*) FROM clis WHERE device_id = {}", s.device_id)),
         0
     );
     assert_eq!(user_text(&app, "john", "phone"), "n/a");
@@ -2052,7 +2001,7 @@ async fn credentials_mode_clash_with_a_device_username_answers_username_taken_an
     app.set("use_registration_credentials_for_device", "1").await;
     let form = Form::person(&app.admin_uniquehash, "101").with("mob_phone", "37060000009");
     assert_refused(&app, &form, "Such username is already taken").await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE username = '101'"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = '101'"), 0);
 }
 
 #[tokio::test]
@@ -2100,15 +2049,12 @@ async fn twenty_concurrent_sign_ups_with_one_username_give_exactly_one_user() {
     }
     assert_eq!(successes, 1);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE lower(username) = 'john'"),
+        app.count("SELECT COUNT(*) FROM users WHERE lower(username) = 'john'"),
         1
     );
     let s = signup(&app, "john");
     assert_eq!(
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM devices WHERE user_id = {}", s.user_id)
-        ),
+        app.count(&format!("SELECT COUNT(*) FROM devices WHERE user_id = {}", s.user_id)),
         1
     );
     assert_eq!(rows(&app), [before[0] + 1, before[1] + 1, before[2] + 1, before[3]]);
@@ -2124,7 +2070,7 @@ async fn a_sign_up_failing_at_device_insert_answers_configuration_error_and_leav
         .with("mob_phone", "37060000002")
         .with("caller_id", "1");
     assert_refused(&app, &form, CONFIG_ERROR).await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE username = 'mary'"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = 'mary'"), 0);
     assert!(app.store().user_by_username("mary").await.unwrap().is_none());
     assert!(!app.store().email_in_use("mary@example.com").await.unwrap());
     assert!(!app.store().cli_in_use("37060000002").await.unwrap());
@@ -2282,7 +2228,7 @@ async fn twenty_concurrent_identical_sign_ups_answer_username_taken_to_all_but_o
     let replies = concurrently(&app, forms).await;
     one_success_rest(&replies, "Such username is already taken");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE lower(username) = 'john'"),
+        app.count("SELECT COUNT(*) FROM users WHERE lower(username) = 'john'"),
         1
     );
     assert_eq!(rows(&app), [before[0] + 1, before[1] + 1, before[2] + 1, before[3] + 1]);
@@ -2298,7 +2244,7 @@ async fn twenty_concurrent_sign_ups_with_one_email_give_exactly_one_user() {
     let replies = concurrently(&app, forms).await;
     one_success_rest(&replies, "This email address is already in use");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE email = 'john@example.com'"),
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'john@example.com'"),
         1
     );
     assert_eq!(rows(&app), [before[0] + 1, before[1] + 1, before[2] + 1, before[3]]);
@@ -2314,7 +2260,7 @@ async fn twenty_concurrent_sign_ups_with_one_mobile_phone_give_exactly_one_cli()
         .collect();
     let replies = concurrently(&app, forms).await;
     one_success_rest(&replies, "User with mobile phone already exists");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM clis WHERE cli = '37060000001'"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM clis WHERE cli = '37060000001'"), 1);
     assert_eq!(rows(&app), [before[0] + 1, before[1] + 1, before[2] + 1, before[3] + 1]);
 }
 
@@ -2415,9 +2361,9 @@ async fn u_and_p_are_ignored_by_sign_up() {
 #[tokio::test]
 async fn a_postpaid_template_takes_credit_limit_digits_or_minus_one_else_zero() {
     let app = open_app().await;
-    exec(
-        &app,
+    app.exec(
         "UPDATE default_users SET postpaid = 1, credit = 7 WHERE owner_id = 0",
+        p![],
     );
     let id = app.admin_uniquehash.clone();
     let cases = [
@@ -2432,11 +2378,7 @@ async fn a_postpaid_template_takes_credit_limit_digits_or_minus_one_else_zero() 
             form = form.with("credit_limit", value);
         }
         assert_signed_up(&app, "registration", &form).await;
-        assert_eq!(
-            user_text(&app, username, "CAST(credit AS INTEGER)"),
-            expected.to_string(),
-            "{username}"
-        );
+        assert_eq!(user_credit(&app, username), expected.to_string(), "{username}");
         assert_eq!(user_int(&app, username, "postpaid"), 1);
     }
 }

@@ -17,13 +17,6 @@ const FLAGS: [&str; 6] = [
 
 // ---------------------------------------------------------------- helpers
 
-fn db(app: &TestApp) -> rusqlite::Connection {
-    let path = app.db_url.strip_prefix("sqlite://").expect("sqlite url");
-    let conn = rusqlite::Connection::open(path).expect("open sqlite");
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    conn
-}
-
 fn success() -> String {
     doc(&[
         "<page>",
@@ -35,38 +28,30 @@ fn success() -> String {
 }
 
 fn reseller_group_count(app: &TestApp) -> i64 {
-    db(app)
-        .query_row(
-            "SELECT COUNT(*) FROM permission_groups WHERE group_type = 'reseller'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+    app.count("SELECT COUNT(*) FROM permission_groups WHERE group_type = 'reseller'")
 }
 
 /// (id, name, description) of the reseller group called exactly `name`.
 fn group(app: &TestApp, name: &str) -> (i64, String, String) {
-    db(app)
-        .query_row(
-            "SELECT id, name, description FROM permission_groups WHERE group_type = 'reseller' AND name = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap_or_else(|e| panic!("no reseller group {name:?}: {e}"))
+    let rows = app.query_rows(
+        "SELECT id, name, description FROM permission_groups WHERE group_type = 'reseller' AND name = ?1",
+        p![name],
+    );
+    let r = rows.first().unwrap_or_else(|| panic!("no reseller group {name:?}"));
+    (r.i64(0), r.text(1), r.text(2))
 }
 
 /// The six flags' levels of group `id`, in [`FLAGS`] order (None = no row).
 fn levels(app: &TestApp, id: i64) -> Vec<Option<i64>> {
-    let conn = db(app);
     FLAGS
         .iter()
         .map(|flag| {
-            conn.query_row(
+            app.query_rows(
                 "SELECT level FROM permission_group_rights WHERE group_id = ?1 AND right_name = ?2",
-                rusqlite::params![id, flag],
-                |r| r.get(0),
+                p![id, flag],
             )
-            .ok()
+            .first()
+            .map(|r| r.i64(0))
         })
         .collect()
 }
@@ -480,13 +465,10 @@ async fn reseller_group_create_refuses_a_name_used_by_an_accountant_rights_group
     })
     .await;
     // Group names are unique among all permission groups (spec D.4).
-    let accountant_group: String = db(&app)
-        .query_row(
-            "SELECT name FROM permission_groups WHERE group_type = 'accountant' LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .expect("the accountant has a rights group");
+    let accountant_group: String = app.query_text(
+        "SELECT name FROM permission_groups WHERE group_type = 'accountant' LIMIT 1",
+        p![],
+    );
     let reply = create_as_admin(&app, &[("name", &accountant_group.to_uppercase())]).await;
     assert_eq!(reply.body, page_status_error("Group name must be unique"));
     assert_eq!(reseller_group_count(&app), 0);

@@ -13,30 +13,6 @@ pub use moray::api::hash::sha1_hex;
 
 pub use crate::common::*;
 
-pub fn db(app: &TestApp) -> rusqlite::Connection {
-    let path = app.db_url.strip_prefix("sqlite://").expect("sqlite url");
-    let conn = rusqlite::Connection::open(path).expect("open sqlite");
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    conn
-}
-
-/// Runs SQL on the test database.
-pub fn exec(app: &TestApp, sql: &str) {
-    db(app).execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-pub fn count(app: &TestApp, sql: &str) -> i64 {
-    db(app)
-        .query_row(sql, [], |row| row.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-pub fn text(app: &TestApp, sql: &str) -> String {
-    db(app)
-        .query_row(sql, [], |row| row.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
 /// The password the harness gives `app.user(name, …)`.
 pub fn password(username: &str) -> String {
     format!("{username}-pass1")
@@ -71,16 +47,21 @@ pub async fn accountant(app: &TestApp, username: &str, rights: &str) -> i64 {
     .0
 }
 
-/// Moves a user (and its device group) to another id, for the wiki's hash vectors.
+/// Moves a user (and its device group) to another id, for the wiki's hash vectors. The server
+/// schemas cascade the id to the user's device groups and devices themselves.
 pub fn move_user(app: &TestApp, from: i64, to: i64) {
-    exec(
-        app,
-        &format!(
-            "PRAGMA foreign_keys = OFF;
-             UPDATE users SET id = {to} WHERE id = {from};
-             UPDATE device_groups SET user_id = {to} WHERE user_id = {from};"
-        ),
+    let sqlite = backend_name() == "sqlite";
+    if sqlite {
+        app.exec("PRAGMA foreign_keys = OFF", p![]);
+    }
+    app.exec(&format!("UPDATE users SET id = {to} WHERE id = {from}"), p![]);
+    app.exec(
+        &format!("UPDATE device_groups SET user_id = {to} WHERE user_id = {from}"),
+        p![],
     );
+    if sqlite {
+        app.exec("PRAGMA foreign_keys = ON", p![]);
+    }
 }
 
 /// `params` plus `hash` = SHA-1 of `hashed` followed by `key`.

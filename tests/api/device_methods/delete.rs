@@ -6,19 +6,15 @@ use super::*;
 async fn device_delete_removes_the_device_and_its_clis() {
     let app = TestApp::new().await;
     let (_, id, _, _) = bob_with_device(&app).await;
-    db(&app)
-        .execute(
-            "INSERT INTO clis (device_id, cli, description) VALUES (?1, '37060111', '')",
-            [id],
-        )
-        .unwrap();
+    app.exec(
+        "INSERT INTO clis (device_id, cli, description) VALUES (?1, '37060111', '')",
+        p![id],
+    );
     let reply = as_(&app, "admin", "device_delete", &[("device", &id.to_string())]).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, deleted());
     assert!(!device_exists(&app, id));
-    let clis: i64 = db(&app)
-        .query_row("SELECT COUNT(*) FROM clis", [], |row| row.get(0))
-        .unwrap();
+    let clis: i64 = app.count("SELECT COUNT(*) FROM clis");
     assert_eq!(clis, 0);
     let again = as_(&app, "admin", "device_delete", &[("device", &id.to_string())]).await;
     assert_eq!(again.body, page_error("Device was not found"));
@@ -44,9 +40,7 @@ async fn device_delete_is_served_at_the_device_destroy_alias() {
 async fn device_delete_accepts_the_wiki_vector() {
     let app = TestApp::new().await;
     let (_, id, _, _) = bob_with_device(&app).await;
-    db(&app)
-        .execute("UPDATE devices SET id = 123 WHERE id = ?1", [id])
-        .unwrap();
+    app.exec("UPDATE devices SET id = 123 WHERE id = ?1", p![id]);
     app.set("api_secret_key", "456789").await;
     // device=123, key 456789 → sha1("123456789")
     let reply = app
@@ -143,12 +137,10 @@ async fn device_delete_refuses_a_device_with_a_did() {
     let app = TestApp::new().await;
     let (bob, id, _, _) = bob_with_device(&app).await;
     let provider = app.provider("Telco", None).await;
-    db(&app)
-        .execute(
-            "INSERT INTO dids (did, provider_id, status, user_id, device_id) VALUES ('37060000001', ?1, 'active', ?2, ?3)",
-            [provider, bob, id],
-        )
-        .unwrap();
+    app.exec(
+        "INSERT INTO dids (did, provider_id, status, user_id, device_id) VALUES ('37060000001', ?1, 'active', ?2, ?3)",
+        p![provider, bob, id],
+    );
     let reply = as_(&app, "admin", "device_delete", &[("device", &id.to_string())]).await;
     assert_eq!(reply.body, page_error("Device has DIDs - we cannot delete it"));
     assert!(device_exists(&app, id));

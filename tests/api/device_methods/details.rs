@@ -59,9 +59,7 @@ async fn device_details_get_prints_a_pinless_device_with_empty_pin_and_splits_vi
     let app = TestApp::new().await;
     let (bob, _) = app.user("bob", "user").await;
     let (id, _, _) = device(&app, "admin", bob, &[("pin", "")]).await;
-    db(&app)
-        .execute("UPDATE devices SET allow = 'g729,alaw,h264' WHERE id = ?1", [id])
-        .unwrap();
+    app.exec("UPDATE devices SET allow = 'g729,alaw,h264' WHERE id = ?1", p![id]);
     let body = as_(&app, "admin", "device_details_get", &[("device_id", &id.to_string())])
         .await
         .body;

@@ -41,9 +41,7 @@ async fn devices_get_show_hidden_devices_0_omits_hidden_devices() {
     let app = TestApp::new().await;
     let (bob, d1, _, _) = bob_with_device(&app).await;
     let (d2, _, _) = device(&app, "admin", bob, &[]).await;
-    db(&app)
-        .execute("UPDATE devices SET hidden = 1 WHERE id = ?1", [d1])
-        .unwrap();
+    app.exec("UPDATE devices SET hidden = 1 WHERE id = ?1", p![d1]);
     let uid = bob.to_string();
     let all = as_(&app, "admin", "devices_get", &[("user_id", &uid)]).await.body;
     assert!(
@@ -74,7 +72,7 @@ async fn devices_get_show_hidden_devices_0_omits_hidden_devices() {
         "{visible}"
     );
     // only hidden devices left: nothing to list
-    db(&app).execute("UPDATE devices SET hidden = 1", []).unwrap();
+    app.exec("UPDATE devices SET hidden = 1", p![]);
     let none = as_(
         &app,
         "admin",

@@ -6,9 +6,10 @@ use super::*;
 async fn device_update_changes_only_the_fields_sent() {
     let app = TestApp::new().await;
     let (_, id, username, secret) = bob_with_device(&app).await;
-    db(&app)
-        .execute("INSERT INTO locations (id, name, owner_id) VALUES (7, 'Seven', 0)", [])
-        .unwrap();
+    app.exec(
+        "INSERT INTO locations (id, name, owner_id) VALUES (7, 'Seven', 0)",
+        p![],
+    );
     let before_ha1 = col(&app, id, "ha1");
     let did = id.to_string();
     let params = [
@@ -203,9 +204,10 @@ async fn device_update_accepts_location_id_as_an_alias_and_the_legacy_hash_vecto
     device(&app, "admin", bob, &[]).await;
     let (id, _, _) = device(&app, "admin", bob, &[]).await;
     assert_eq!(id, 2);
-    db(&app)
-        .execute("INSERT INTO locations (id, name, owner_id) VALUES (7, 'Seven', 0)", [])
-        .unwrap();
+    app.exec(
+        "INSERT INTO locations (id, name, owner_id) VALUES (7, 'Seven', 0)",
+        p![],
+    );
     // the 2014 wiki request verbatim: device=2&location_id=7, hash sha1("27secret")
     let reply = app
         .call(

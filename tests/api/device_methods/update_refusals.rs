@@ -114,12 +114,10 @@ async fn device_update_checks_location_timeout_and_pin_with_their_messages() {
     let (_, _, _) = device(&app, "admin", bob, &[("pin", "9999")]).await;
     reseller(&app, "ra").await;
     let reseller_location = app.store().user_by_username("ra").await.unwrap().unwrap().id;
-    db(&app)
-        .execute(
-            "INSERT INTO locations (id, name, owner_id) VALUES (8, 'Theirs', ?1)",
-            [reseller_location],
-        )
-        .unwrap();
+    app.exec(
+        "INSERT INTO locations (id, name, owner_id) VALUES (8, 'Theirs', ?1)",
+        p![reseller_location],
+    );
     let did = id.to_string();
     update_refused(&app, &did, &[("new_location_id", "99")], "Location was not found").await;
     update_refused(&app, &did, &[("new_location_id", "8")], "Location was not found").await;
@@ -155,12 +153,10 @@ async fn device_update_refuses_a_taken_extension_or_username() {
     let app = TestApp::new().await;
     let (bob, id, _, _) = bob_with_device(&app).await;
     let (other, other_name, _) = device(&app, "admin", bob, &[]).await;
-    db(&app)
-        .execute(
-            "UPDATE devices SET username = 'sipbob', name = 'sipbob' WHERE id = ?1",
-            [other],
-        )
-        .unwrap();
+    app.exec(
+        "UPDATE devices SET username = 'sipbob', name = 'sipbob' WHERE id = ?1",
+        p![other],
+    );
     let did = id.to_string();
     let taken = page_status_error("Extension already exists in User's PBX Pool");
     assert_eq!(

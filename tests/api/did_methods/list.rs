@@ -14,7 +14,7 @@ pub(super) async fn listed_world() -> (World, [i64; 3]) {
     let w = World::new().await;
     let free = add_did(&w.app, "37066000001", w.provider, "free", 0, 0, 0);
     let active = add_did(&w.app, "37066000002", w.provider, "active", w.res_a, w.anna, w.anna_dev);
-    set_did(&w.app, active, "call_limit", "5");
+    set_did(&w.app, active, "call_limit", 5);
     set_did(&w.app, active, "comment", "A very long comment that goes on & on");
     let reserved = add_did(&w.app, "37066000003", w.provider, "reserved", 0, w.john, 0);
     (w, [free, active, reserved])

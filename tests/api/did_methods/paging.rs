@@ -54,16 +54,10 @@ async fn dids_get_pages_after_the_owner_filter() {
 #[tokio::test]
 async fn dids_get_returns_at_most_1000_dids() {
     let w = World::new().await;
-    let mut conn = db(&w.app);
-    let tx = conn.transaction().unwrap();
-    for i in 0..1005 {
-        tx.execute(
-            "INSERT INTO dids (did, provider_id) VALUES (?1, ?2)",
-            params![format!("{:05}", i), w.provider],
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
+    w.app.exec_many(
+        "INSERT INTO dids (did, provider_id) VALUES (?1, ?2)",
+        (0..1005).map(|i| p![format!("{:05}", i), w.provider]).collect(),
+    );
     let all = numbers(&call_as(&w.app, "admin", "dids_get", &[]).await.body);
     assert_eq!(
         (all.len(), all[0].as_str(), all[999].as_str()),

@@ -12,7 +12,7 @@ async fn unassign(app: &TestApp, caller: &str, number: &str) -> Reply {
 async fn did_device_unassign_frees_an_active_did() {
     let w = World::new().await;
     let id = add_did(&w.app, "37060000001", w.provider, "active", 0, w.john, w.john_dev);
-    set_did(&w.app, id, "call_limit", "3");
+    set_did(&w.app, id, "call_limit", 3);
     let reply = unassign(&w.app, "admin", "37060000001").await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, success(UNASSIGNED, &[]));

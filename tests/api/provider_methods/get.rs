@@ -108,13 +108,11 @@ async fn providers_get_prints_every_field_in_mor_order() {
 async fn providers_get_prints_the_stored_values() {
     let app = TestApp::new().await;
     let id = app.provider("Telco", None).await;
-    db(&app)
-        .execute(
-            "UPDATE providers SET tech = 'IAX2', server_ip = '10.0.0.1', port = 4569, login = 'lg', password = 'pw',
+    app.exec(
+        "UPDATE providers SET tech = 'IAX2', server_ip = '10.0.0.1', port = 4569, login = 'lg', password = 'pw',
                     hidden = 1, active = 0, timeout = 45, call_limit = 7 WHERE id = ?1",
-            [id],
-        )
-        .unwrap();
+        p![id],
+    );
     let body = call_as(&app, "admin", "providers_get", &[]).await.body;
     let wanted = [
         "<tech>IAX2</tech>",
@@ -172,9 +170,7 @@ async fn providers_get_shows_each_scope_only_its_own_providers() {
 async fn providers_get_lists_hidden_providers_too() {
     let app = TestApp::new().await;
     let id = app.provider("Hidden", None).await;
-    db(&app)
-        .execute("UPDATE providers SET hidden = 1 WHERE id = ?1", [id])
-        .unwrap();
+    app.exec("UPDATE providers SET hidden = 1 WHERE id = ?1", p![id]);
     let body = call_as(&app, "admin", "providers_get", &[]).await.body;
     assert_eq!(ids(&body), [id]);
     assert!(body.contains("        <hidden>1</hidden>\n"));
@@ -250,13 +246,10 @@ async fn providers_get_accepts_the_wiki_key_only_hash() {
 #[tokio::test]
 async fn providers_get_returns_at_most_1000_providers() {
     let app = TestApp::new().await;
-    let mut conn = db(&app);
-    let tx = conn.transaction().unwrap();
-    for i in 0..1003 {
-        tx.execute("INSERT INTO providers (name) VALUES (?1)", [format!("P{i}")])
-            .unwrap();
-    }
-    tx.commit().unwrap();
+    app.exec_many(
+        "INSERT INTO providers (name) VALUES (?1)",
+        (0..1003).map(|i| p![format!("P{i}")]).collect(),
+    );
     let listed = ids(&call_as(&app, "admin", "providers_get", &[]).await.body);
     assert_eq!(listed, (1..=1000).collect::<Vec<i64>>());
 }

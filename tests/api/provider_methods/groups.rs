@@ -3,13 +3,10 @@
 use super::*;
 
 fn add_group(app: &TestApp, name: &str, description: &str, group_type: &str) -> i64 {
-    let conn = db(app);
-    conn.execute(
+    app.insert(
         "INSERT INTO permission_groups (name, name_key, description, group_type) VALUES (?1, ?2, ?3, ?4)",
-        params![name, name.to_lowercase(), description, group_type],
+        p![name, name.to_lowercase(), description, group_type],
     )
-    .unwrap();
-    conn.last_insert_rowid()
 }
 
 fn group_lines(id: i64, name: &str, description: &str) -> Vec<String> {
@@ -40,11 +37,7 @@ async fn reseller_groups_get_lists_reseller_groups_only() {
     );
     accountant(&app, "acc", "manage_dids=2").await;
     let second = add_group(&app, "Gold <VIP>", "Top & best", "reseller");
-    let first: i64 = db(&app)
-        .query_row("SELECT id FROM permission_groups WHERE name = 'test_1'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let first: i64 = app.count("SELECT id FROM permission_groups WHERE name = 'test_1'");
     let reply = call_as(&app, "admin", "reseller_groups_get", &[]).await;
     assert_eq!(reply.status, 200);
     let expected = groups_doc(vec![
@@ -111,16 +104,10 @@ async fn reseller_groups_get_hashes_u() {
 #[tokio::test]
 async fn reseller_groups_get_returns_at_most_1000_groups() {
     let app = TestApp::new().await;
-    let mut conn = db(&app);
-    let tx = conn.transaction().unwrap();
-    for i in 0..1002 {
-        tx.execute(
-            "INSERT INTO permission_groups (name, name_key, group_type) VALUES (?1, ?1, 'reseller')",
-            [format!("g{i}")],
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
+    app.exec_many(
+        "INSERT INTO permission_groups (name, name_key, group_type) VALUES (?1, ?1, 'reseller')",
+        (0..1002).map(|i| p![format!("g{i}")]).collect(),
+    );
     let body = call_as(&app, "admin", "reseller_groups_get", &[]).await.body;
     assert_eq!(body.matches("<reseller_group>").count(), 1000);
     assert!(body.contains("<name>g999</name>") && !body.contains("<name>g1000</name>"));

@@ -160,12 +160,10 @@ async fn provider_delete_removes_the_provider() {
 async fn provider_delete_refuses_while_a_did_uses_the_provider() {
     let app = TestApp::new().await;
     let id = app.provider("Telco", None).await;
-    db(&app)
-        .execute(
-            "INSERT INTO dids (did, provider_id, status) VALUES ('1', ?1, 'terminated')",
-            [id],
-        )
-        .unwrap();
+    app.exec(
+        "INSERT INTO dids (did, provider_id, status) VALUES ('1', ?1, 'terminated')",
+        p![id],
+    );
     let reply = call_as(&app, "admin", "provider_delete", &[("provider_id", &id.to_string())]).await;
     assert_eq!(reply.body, page_status_error("Provider has DIDs - we cannot delete it"));
     assert_eq!(provider_count(&app), 1);

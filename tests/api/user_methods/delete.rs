@@ -51,10 +51,10 @@ async fn device_for(app: &TestApp, user_id: i64) -> String {
 
 fn owned_rows(app: &TestApp, id: i64) -> [i64; 4] {
     [
-        count(app, &format!("SELECT COUNT(*) FROM users WHERE id = {id}")),
-        count(app, &format!("SELECT COUNT(*) FROM devices WHERE user_id = {id}")),
-        count(app, "SELECT COUNT(*) FROM clis"),
-        count(app, &format!("SELECT COUNT(*) FROM device_groups WHERE user_id = {id}")),
+        app.count(&format!("SELECT COUNT(*) FROM users WHERE id = {id}")),
+        app.count(&format!("SELECT COUNT(*) FROM devices WHERE user_id = {id}")),
+        app.count("SELECT COUNT(*) FROM clis"),
+        app.count(&format!("SELECT COUNT(*) FROM device_groups WHERE user_id = {id}")),
     ]
 }
 
@@ -75,8 +75,8 @@ async fn a_deleted_users_extension_is_allocated_again() {
     let app = TestApp::new().await;
     let john = sign_up(&app, "john", "").await;
     let mary = sign_up(&app, "mary", "").await;
-    let johns = text(&app, &format!("SELECT extension FROM devices WHERE user_id = {john}"));
-    let marys = text(&app, &format!("SELECT extension FROM devices WHERE user_id = {mary}"));
+    let johns = app.query_text(&format!("SELECT extension FROM devices WHERE user_id = {john}"), p![]);
+    let marys = app.query_text(&format!("SELECT extension FROM devices WHERE user_id = {mary}"), p![]);
     assert_eq!((johns.as_str(), marys.as_str()), ("101", "102"));
     assert_eq!(delete(&app, "admin", john).await, page_status(DELETED));
     assert_eq!(device_for(&app, mary).await, "101");
@@ -96,23 +96,23 @@ async fn a_user_with_a_did_is_not_deleted() {
         .await
         .body;
     let did = leaf(&body, "id");
-    exec(&app, &format!("UPDATE dids SET user_id = {john} WHERE id = {did}"));
+    app.exec(&format!("UPDATE dids SET user_id = {john} WHERE id = {did}"), p![]);
     assert_eq!(
         delete(&app, "admin", john).await,
         page_error("Cannot delete user - it has DIDs")
     );
     assert_eq!(owned_rows(&app, john), [1, 1, 0, 1]);
     // A DID routed to one of his devices counts too.
-    let device = count(&app, &format!("SELECT id FROM devices WHERE user_id = {john}"));
-    exec(
-        &app,
+    let device = app.count(&format!("SELECT id FROM devices WHERE user_id = {john}"));
+    app.exec(
         &format!("UPDATE dids SET user_id = 0, device_id = {device} WHERE id = {did}"),
+        p![],
     );
     assert_eq!(
         delete(&app, "admin", john).await,
         page_error("Cannot delete user - it has DIDs")
     );
-    exec(&app, &format!("UPDATE dids SET device_id = 0 WHERE id = {did}"));
+    app.exec(&format!("UPDATE dids SET device_id = 0 WHERE id = {did}"), p![]);
     assert_eq!(delete(&app, "admin", john).await, page_status(DELETED));
 }
 
@@ -131,7 +131,7 @@ async fn callers_without_the_right_are_access_denied() {
     }
     let body = app.call("user_delete", &[("user_id", &john.to_string())]).await.body;
     assert_eq!(body, page_error("Access Denied"));
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM users WHERE id = {john}")), 1);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM users WHERE id = {john}")), 1);
 }
 
 #[tokio::test]
@@ -197,14 +197,11 @@ async fn a_reseller_is_deleted_only_once_he_owns_no_users() {
         .body;
     assert_eq!(body, page_status(DELETED));
     assert_eq!(delete(&app, "admin", res).await, page_status(DELETED));
-    let left = count(
-        &app,
-        &format!(
-            "SELECT (SELECT COUNT(*) FROM settings WHERE owner_id = {res})
+    let left = app.count(&format!(
+        "SELECT (SELECT COUNT(*) FROM settings WHERE owner_id = {res})
                   + (SELECT COUNT(*) FROM default_users WHERE owner_id = {res})
                   + (SELECT COUNT(*) FROM default_devices WHERE owner_id = {res})"
-        ),
-    );
+    ));
     assert_eq!(left, 0);
 }
 
@@ -241,9 +238,9 @@ async fn a_deleted_accountant_takes_his_own_rights_group_along() {
     let app = TestApp::new().await;
     let acc = accountant(&app, "acc", "user_manage=1").await;
     let groups = "SELECT COUNT(*) FROM permission_groups WHERE name = 'acc rights'";
-    assert_eq!(count(&app, groups), 1);
+    assert_eq!(app.count(groups), 1);
     assert_eq!(delete(&app, "admin", acc).await, page_status(DELETED));
-    assert_eq!(count(&app, groups), 0);
+    assert_eq!(app.count(groups), 0);
     // The console can create an accountant of that name again.
     accountant(&app, "acc", "user_manage=2").await;
 }

@@ -59,15 +59,13 @@ fn details(s: &Shown) -> String {
 
 /// Fills every column the page shows; returns the country name it set.
 fn fill(app: &TestApp, id: i64, postpaid: bool, balance: f64, credit: f64) -> String {
-    let (country_id, name): (i64, String) = db(app)
-        .query_row(
-            "SELECT id, name FROM countries WHERE length(name) > 22 ORDER BY id LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .unwrap();
-    exec(
-        app,
+    let (country_id, name): (i64, String) = app
+        .query_rows("SELECT id, name FROM countries ORDER BY id", p![])
+        .iter()
+        .map(|row| (row.i64(0), row.text(1)))
+        .find(|(_, name)| name.chars().count() > 22)
+        .expect("a country with a long name");
+    app.exec(
         &format!(
             "UPDATE users SET first_name = 'John', last_name = 'Doe & Sons', client_id = 'CL-7',
                 agreement_number = '0000000042', agreement_date = '2024-02-29', country_id = {country_id},
@@ -78,6 +76,7 @@ fn fill(app: &TestApp, id: i64, postpaid: bool, balance: f64, credit: f64) -> St
              WHERE id = {id}",
             i64::from(postpaid)
         ),
+        p![],
     );
     name.chars().take(22).collect()
 }
@@ -122,7 +121,7 @@ async fn postpaid_unlimited_credit_and_negative_balance_are_shown_as_mor_does() 
         taxation_country: &country,
     };
     assert_eq!(body, details(&shown));
-    exec(&app, &format!("UPDATE users SET credit = 250 WHERE id = {id}"));
+    app.exec(&format!("UPDATE users SET credit = 250 WHERE id = {id}"), p![]);
     let body = get(&app, &[("u", "admin"), ("user_id", &id.to_string())]).await;
     assert!(body.contains("      <credit>250.0</credit>\n"), "{body}");
 }

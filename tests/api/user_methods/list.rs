@@ -54,9 +54,9 @@ async fn admin_lists_every_user_but_himself_in_id_order() {
 async fn users_get_shows_balance_blocked_and_hidden() {
     let app = TestApp::new().await;
     let (john, _) = app.user("john", "user").await;
-    exec(
-        &app,
+    app.exec(
         &format!("UPDATE users SET balance = 12.5, blocked = 1, hidden = 1 WHERE id = {john}"),
+        p![],
     );
     let body = list(&app, "admin", ADMIN_PASSWORD).await;
     assert!(
@@ -194,16 +194,11 @@ async fn users_get_checks_the_hash_of_u_and_p() {
 #[tokio::test]
 async fn users_get_lists_at_most_1000_users() {
     let app = TestApp::new().await;
-    let conn = db(&app);
-    let mut insert = conn
-        .prepare(
-            "INSERT INTO users (id, username, username_key, password_hash, usertype, uniquehash, tariff_id, lcr_id)
-             VALUES (?1, ?2, ?2, 'x', 'user', ?2, 1, 1)",
-        )
-        .unwrap();
-    for id in 1..=1005i64 {
-        insert.execute(rusqlite::params![id, format!("bulk{id:04}")]).unwrap();
-    }
+    app.exec_many(
+        "INSERT INTO users (id, username, username_key, password_hash, usertype, uniquehash, tariff_id, lcr_id)
+         VALUES (?1, ?2, ?2, 'x', 'user', ?2, 1, 1)",
+        (1..=1005i64).map(|id| p![id, format!("bulk{id:04}")]).collect(),
+    );
     let body = list(&app, "admin", ADMIN_PASSWORD).await;
     assert_eq!(body.matches("<user>").count(), 1000);
     assert!(body.contains("        <id>1</id>\n"));

@@ -42,7 +42,7 @@ async fn login_of_an_unknown_or_blocked_user_fails() {
     let (id, _) = app.user("john", "user").await;
     assert_eq!(login(&app, "nobody", "john-pass1").await, login_failed());
     assert_eq!(login(&app, "", "john-pass1").await, login_failed());
-    exec(&app, &format!("UPDATE users SET blocked = 1 WHERE id = {id}"));
+    app.exec(&format!("UPDATE users SET blocked = 1 WHERE id = {id}"), p![]);
     assert_eq!(login(&app, "john", "john-pass1").await, login_failed());
 }
 
