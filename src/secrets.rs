@@ -1,9 +1,9 @@
 //! Generated values (spec D.2, D.6) and password hashing. All randomness comes from the OS
 //! CSPRNG; user login passwords are stored only as argon2id PHC strings.
 
-use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, RECOMMENDED_SALT_LEN, Version};
 use md5::{Digest, Md5};
 use rand::rngs::SysRng;
 use rand::seq::SliceRandom;
@@ -98,6 +98,32 @@ impl PasswordCost {
             .map(|h| h.to_string())
             .expect("argon2 hashing with valid params cannot fail")
     }
+
+    /// The same PHC string as [`PasswordCost::hash`], computed in `memory`, which is sized to the
+    /// cost once and then reused: a thread that hashes many passwords keeps one buffer. (A fresh
+    /// allocation of the cost per hash left freed 19 MiB blocks in whichever allocator arena had
+    /// served them: hundreds of MiB of RSS after a burst of sign-ups.)
+    pub fn hash_in(self, password: &str, memory: &mut Vec<Block>) -> String {
+        let hasher = self.hasher();
+        let params = hasher.params().clone();
+        memory.resize(params.block_count(), Block::default());
+        let mut salt = [0u8; RECOMMENDED_SALT_LEN];
+        SysRng
+            .try_fill_bytes(&mut salt)
+            .expect("the OS random source is unavailable");
+        let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        hasher
+            .hash_password_into_with_memory(password.as_bytes(), &salt, &mut output, &mut memory[..])
+            .expect("argon2 hashing with valid params cannot fail");
+        PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params).expect("argon2 parameters always render"),
+            salt: Some(Salt::new(&salt).expect("a 16-byte salt is valid")),
+            hash: Some(Output::new(&output).expect("a 32-byte output is valid")),
+        }
+        .to_string()
+    }
 }
 
 /// Checks a password against a stored PHC string (constant time inside argon2).
@@ -141,5 +167,17 @@ mod tests {
         assert!(phc.starts_with("$argon2id$"));
         assert!(verify_password("s3cret!", &phc));
         assert!(!verify_password("other", &phc));
+        // Computed in a reused buffer: the same form, and it verifies the same way.
+        let mut memory = Vec::new();
+        for password in ["s3cret!", "another one"] {
+            let phc_in = cost.hash_in(password, &mut memory);
+            assert_eq!(
+                phc_in.split('$').take(4).collect::<Vec<_>>(),
+                phc.split('$').take(4).collect::<Vec<_>>()
+            );
+            assert_eq!(phc_in.len(), phc.len());
+            assert!(verify_password(password, &phc_in));
+            assert!(!verify_password("other", &phc_in));
+        }
     }
 }

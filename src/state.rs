@@ -1,8 +1,11 @@
 //! What every request handler shares: the store, a short-lived settings cache and the config.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
 
 use crate::secrets::PasswordCost;
 use crate::settings::{Resolved, StoredSettings};
@@ -23,6 +26,7 @@ pub struct AppState {
     pub store: DynStore,
     pub settings: Arc<SettingsCache>,
     pub config: Arc<Config>,
+    passwords: Arc<PasswordThreads>,
 }
 
 impl AppState {
@@ -31,7 +35,64 @@ impl AppState {
             settings: Arc::new(SettingsCache::new(store.clone())),
             store,
             config: Arc::new(config),
+            passwords: Arc::new(PasswordThreads::start()),
         }
+    }
+
+    /// Runs argon2id work (hashing or checking a login password) on the password threads, one
+    /// per core, and waits for its result without blocking the async threads. The work gets the
+    /// thread's argon2 memory to hash in (see [`crate::secrets::PasswordCost::hash_in`]).
+    pub async fn password_work<T, F>(&self, work: F) -> Result<T, String>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PasswordMemory) -> T + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let job: PasswordJob = Box::new(move |memory| {
+            let _ = answer.send(work(memory));
+        });
+        if self.passwords.jobs.send(job).is_err() {
+            return Err("the password threads have stopped".into());
+        }
+        answered.await.map_err(|_| "the password work failed".to_owned())
+    }
+}
+
+/// The argon2 blocks one password thread hashes in, reused from one password to the next.
+pub type PasswordMemory = Vec<argon2::Block>;
+
+type PasswordJob = Box<dyn FnOnce(&mut PasswordMemory) + Send>;
+
+/// A fixed set of threads, one per core, for argon2id, each with its own memory of the cost
+/// (19 MiB by default). On the blocking pool a burst of sign-ups computed one hash per waiting
+/// request at once, each in a fresh allocation, for no gain in speed (the cores were busy
+/// anyway) and with hundreds of MiB of RSS left behind in the allocator.
+struct PasswordThreads {
+    jobs: mpsc::Sender<PasswordJob>,
+}
+
+impl PasswordThreads {
+    fn start() -> PasswordThreads {
+        let (jobs, queue) = mpsc::channel::<PasswordJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        for n in 0..cores {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("moray-password-{n}"))
+                .spawn(move || {
+                    let mut memory = PasswordMemory::new();
+                    // Ends when every sender is gone, i.e. with the last AppState clone.
+                    while let Ok(job) = queue.lock().map_err(drop).and_then(|q| q.recv().map_err(drop)) {
+                        // A panic loses its own answer only (the caller sees an error).
+                        let _ = catch_unwind(AssertUnwindSafe(|| job(&mut memory)));
+                    }
+                });
+            if spawned.is_err() {
+                tracing::error!(target: "moray::state", "cannot start a password thread");
+            }
+        }
+        PasswordThreads { jobs }
     }
 }
 

@@ -49,22 +49,33 @@ pub fn sha1_hex(text: &str) -> String {
 /// Whether `submitted` matches any candidate: every list, every key, `user_id` raw and
 /// normalised. Compares in constant time against all candidates without stopping early.
 pub fn verify(submitted: Option<&str>, lists: &[&[&str]], params: &Params, keys: &[&str]) -> bool {
-    let Some(submitted) = submitted.map(str::to_ascii_lowercase) else {
+    let mut digest = [0u8; 20];
+    let Some(submitted) = submitted.filter(|s| s.len() == 40) else {
         return false;
     };
-    if submitted.len() != 40 || !submitted.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hex::decode_to_slice(submitted, &mut digest).is_err() {
         return false;
     }
-    let mut matched = subtle::Choice::from(0u8);
+    // The values part of each candidate (the key comes after it). Lists often yield the same
+    // part (`user_id` already in MOR's form, a Compat list that adds an absent parameter): each
+    // distinct part is hashed once per key. Only request text is compared here, never a key.
+    let mut parts: Vec<String> = Vec::with_capacity(lists.len() * 2);
     for list in lists {
-        for key in keys {
-            for normalize in [false, true] {
-                if normalize && !list.contains(&"user_id") {
-                    continue;
-                }
-                let candidate = sha1_hex(&hashed_string(list, params, key, normalize));
-                matched |= candidate.as_bytes().ct_eq(submitted.as_bytes());
+        for normalize in [false, true] {
+            if normalize && !list.contains(&"user_id") {
+                continue;
             }
+            let part = hashed_string(list, params, "", normalize);
+            if !parts.contains(&part) {
+                parts.push(part);
+            }
+        }
+    }
+    let mut matched = subtle::Choice::from(0u8);
+    for key in keys {
+        for part in &parts {
+            let candidate = Sha1::new().chain_update(part).chain_update(key).finalize();
+            matched |= candidate.as_slice().ct_eq(&digest);
         }
     }
     matched.into()

@@ -144,6 +144,10 @@ impl Params {
 
 /// `+` is a space, `%XX` is decoded, and the result must be UTF-8.
 fn decode_component(raw: &[u8]) -> Result<String, InvalidRequest> {
+    // Most names and values have nothing to decode: only the UTF-8 check is left.
+    if !raw.iter().any(|&b| b == b'+' || b == b'%') {
+        return std::str::from_utf8(raw).map(str::to_owned).map_err(|_| InvalidRequest);
+    }
     let spaced: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
     percent_decode(&spaced)
         .decode_utf8()

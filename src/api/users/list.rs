@@ -6,6 +6,7 @@ use crate::api::params::ruby_float;
 use crate::api::{ApiError, Call, refuse};
 use crate::model::{User, UserDetails, UserType};
 use crate::secrets;
+use crate::state::AppState;
 use crate::xml::Node;
 
 /// The most users one answer lists (the first ones by id), so no request builds an unbounded
@@ -27,7 +28,7 @@ pub async fn users_get(call: Call) -> Result<Node, ApiError> {
         return refuse(ACCESS_DENIED);
     }
     // `p` or `uniquehash` is required even when hash checking is disabled.
-    if !credentials_match(&caller, params.get("p"), params.get("uniquehash")).await? {
+    if !credentials_match(&state, &caller, params.get("p"), params.get("uniquehash")).await? {
         return refuse(ACCESS_DENIED);
     }
     if caller.usertype == UserType::Accountant && caller.right("user_manage") < 1 {
@@ -49,7 +50,12 @@ pub async fn users_get(call: Call) -> Result<Node, ApiError> {
 }
 
 /// `uniquehash` (compared in constant time) or `p` (argon2id, off the async threads).
-async fn credentials_match(caller: &User, password: Option<&str>, uniquehash: Option<&str>) -> Result<bool, ApiError> {
+async fn credentials_match(
+    state: &AppState,
+    caller: &User,
+    password: Option<&str>,
+    uniquehash: Option<&str>,
+) -> Result<bool, ApiError> {
     if let Some(given) = uniquehash.filter(|h| !h.is_empty())
         && bool::from(given.as_bytes().ct_eq(caller.uniquehash.as_bytes()))
     {
@@ -59,7 +65,8 @@ async fn credentials_match(caller: &User, password: Option<&str>, uniquehash: Op
         return Ok(false);
     };
     let phc = caller.password_hash.clone();
-    tokio::task::spawn_blocking(move || secrets::verify_password(&password, &phc))
+    state
+        .password_work(move |_| secrets::verify_password(&password, &phc))
         .await
         .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))
 }

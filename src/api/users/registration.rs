@@ -182,7 +182,8 @@ async fn register(call: Call, contract: Contract) -> Result<Node, ApiError> {
     // Effects (24: any write failure is a configuration error, a lost race its check's message).
     let cost = state.config.password_cost;
     let hashed = password.to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || cost.hash(&hashed))
+    let password_hash = state
+        .password_work(move |memory| cost.hash_in(&hashed, memory))
         .await
         .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
     let credit = match params.get("credit_limit") {

@@ -29,16 +29,19 @@ pub async fn user_login(call: Call) -> Result<Node, ApiError> {
     let checked = match (&caller, password) {
         (Some(user), Some(password)) => {
             let phc = user.password_hash.clone();
-            tokio::task::spawn_blocking(move || secrets::verify_password(&password, &phc)).await
+            state
+                .password_work(move |_| secrets::verify_password(&password, &phc))
+                .await
         }
         // Unknown caller or no password: spend the same time as a check, so an answer's timing
         // does not tell whether the username exists.
         _ => {
-            tokio::task::spawn_blocking(move || {
-                let _ = cost.hash("moray-login-timing");
-                false
-            })
-            .await
+            state
+                .password_work(move |memory| {
+                    let _ = cost.hash_in("moray-login-timing", memory);
+                    false
+                })
+                .await
         }
     };
     let ok = checked.map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;

@@ -179,7 +179,8 @@ pub async fn user_details_update(call: Call) -> Result<Node, ApiError> {
         Some(password) => {
             let cost = state.config.password_cost;
             let password = password.to_owned();
-            let hashed = tokio::task::spawn_blocking(move || cost.hash(&password))
+            let hashed = state
+                .password_work(move |memory| cost.hash_in(&password, memory))
                 .await
                 .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
             Some(hashed)

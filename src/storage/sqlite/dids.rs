@@ -141,12 +141,16 @@ pub fn dids(conn: &Connection, filter: &DidFilter) -> StoreResult<Vec<DidListing
     sql.push_str(" ORDER BY d.id");
     let owner = filter.owner.as_deref().map(fold_case);
     if owner.is_none() {
-        // SQLite takes LIMIT/OFFSET as signed 64-bit integers.
+        // SQLite takes LIMIT/OFFSET as signed 64-bit integers. Bound, not written into the SQL:
+        // the text then depends only on which filters are set, and the cached statement (whose
+        // preparation costs several times its execution) is reused.
         let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
         let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
-        sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+        sql.push_str(&format!(" LIMIT ?{} OFFSET ?{}", args.len() + 1, args.len() + 2));
+        args.push(Value::Integer(limit));
+        args.push(Value::Integer(offset));
     }
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(args))?;
     let mut page = Vec::new();
     let mut skipped = 0;
@@ -166,6 +170,24 @@ pub fn dids(conn: &Connection, filter: &DidFilter) -> StoreResult<Vec<DidListing
         page.push(listing);
     }
     Ok(page)
+}
+
+/// Rows visited at most by a listing that [`visits_one_page`] lets run on the calling thread.
+const INLINE_ROWS: usize = 2000;
+
+/// Whether a listing reads at most [`INLINE_ROWS`] rows: no condition, or one equality that an
+/// index serves (`reseller_id`, `user_id`, `device_id`), walked in id order to offset + limit.
+/// Any other condition may skip any number of rows, so such listings go to the blocking pool.
+fn visits_one_page(filter: &DidFilter) -> bool {
+    let indexed = [filter.reseller_id, filter.holder_id, filter.user_id, filter.device_id];
+    indexed.iter().filter(|id| id.is_some()).count() <= 1
+        && filter.number.is_none()
+        && filter.status.is_none()
+        && filter.owner.is_none()
+        && filter.provider_id.is_none()
+        && filter.language.is_none()
+        && !filter.hide_terminated
+        && filter.offset.saturating_add(filter.limit) <= INLINE_ROWS
 }
 
 pub fn update_did(
@@ -210,8 +232,7 @@ pub fn update_did(
 #[async_trait]
 impl DidStore for SqliteStore {
     async fn did_exists(&self, did: &str) -> StoreResult<bool> {
-        let did = did.to_owned();
-        self.read(move |c| did_exists(c, &did)).await
+        self.lookup(|c| did_exists(c, did))
     }
 
     async fn create_did(&self, did: NewDid) -> StoreResult<i64> {
@@ -219,15 +240,17 @@ impl DidStore for SqliteStore {
     }
 
     async fn did_by_id(&self, id: i64) -> StoreResult<Option<Did>> {
-        self.read(move |c| did_by_id(c, id)).await
+        self.lookup(|c| did_by_id(c, id))
     }
 
     async fn did_by_number(&self, did: &str) -> StoreResult<Option<Did>> {
-        let did = did.to_owned();
-        self.read(move |c| did_by_number(c, &did)).await
+        self.lookup(|c| did_by_number(c, did))
     }
 
     async fn dids(&self, filter: DidFilter) -> StoreResult<Vec<DidListing>> {
+        if visits_one_page(&filter) {
+            return self.lookup(|c| dids(c, &filter));
+        }
         self.read(move |c| dids(c, &filter)).await
     }
 

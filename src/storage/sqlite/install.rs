@@ -89,7 +89,7 @@ impl InstallStore for SqliteStore {
     }
 
     async fn settings(&self, owner_id: i64) -> StoreResult<StoredSettings> {
-        self.read(move |c| settings(c, owner_id)).await
+        self.lookup(|c| settings(c, owner_id))
     }
 
     async fn set_setting(&self, owner_id: i64, name: &str, value: &str) -> StoreResult<()> {
@@ -107,18 +107,18 @@ impl InstallStore for SqliteStore {
     }
 
     async fn country_exists(&self, id: i64) -> StoreResult<bool> {
-        self.read(move |c| country_exists(c, id)).await
+        self.lookup(|c| country_exists(c, id))
     }
 
     async fn lcr_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| lcr_owner(c, id)).await
+        self.lookup(|c| lcr_owner(c, id))
     }
 
     async fn tariff_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| tariff_owner(c, id)).await
+        self.lookup(|c| tariff_owner(c, id))
     }
 
     async fn location_owner(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.read(move |c| location_owner(c, id)).await
+        self.lookup(|c| location_owner(c, id))
     }
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use tokio::sync::Semaphore;
 
@@ -27,9 +28,11 @@ use crate::storage::{StoreError, StoreResult};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_schema.sql"),
     include_str!("../../../migrations/sqlite/0002_countries.sql"),
+    include_str!("../../../migrations/sqlite/0003_agreement_index.sql"),
 ];
 
-/// Read connections kept open at most.
+/// Reads on the blocking pool at once (lists and scans); point lookups run on the calling thread
+/// and add at most one connection per thread that runs them.
 const READERS: usize = 4;
 
 pub struct SqliteStore {
@@ -63,6 +66,9 @@ fn connect(path: &Path, create: bool) -> rusqlite::Result<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;",
     )?;
+    // Plans must not depend on bound values: otherwise SQLite marks statements such as
+    // `WHERE user_id = ? ORDER BY id` for re-preparation at every reuse from the cache.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -109,6 +115,12 @@ impl SqliteStore {
     {
         self.readers.clone().run(work).await
     }
+
+    /// A point lookup (an index probe returning a row or a few): runs on the calling thread.
+    /// Handing a query of a few microseconds to the blocking pool costs more than the query.
+    pub(super) fn lookup<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        self.readers.run_here(work)
+    }
 }
 
 /// Read connections, each used by one blocking task at a time.
@@ -138,20 +150,23 @@ impl ReadPool {
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let pool = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = pool.idle.lock().map_err(|e| StoreError::Backend(e.to_string()))?.pop();
-            let conn = match conn {
-                Some(conn) => conn,
-                None => connect(&pool.path, false)?,
-            };
-            let result = work(&conn);
-            if let Ok(mut idle) = pool.idle.lock() {
-                idle.push(conn);
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+        tokio::task::spawn_blocking(move || pool.run_here(work))
+            .await
+            .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+
+    /// Runs `work` on this thread with an idle connection, opening one when none is idle.
+    fn run_here<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = self.idle.lock().map_err(|e| StoreError::Backend(e.to_string()))?.pop();
+        let conn = match conn {
+            Some(conn) => conn,
+            None => connect(&self.path, false)?,
+        };
+        let result = work(&conn);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(conn);
+        }
+        result
     }
 }
 

@@ -129,7 +129,7 @@ pub fn delete_provider(conn: &Connection, id: i64, owner_id: i64) -> StoreResult
 #[async_trait]
 impl ProviderStore for SqliteStore {
     async fn provider(&self, id: i64) -> StoreResult<Option<Provider>> {
-        self.read(move |c| provider(c, id)).await
+        self.lookup(|c| provider(c, id))
     }
 
     async fn create_provider(&self, provider: NewProvider) -> StoreResult<i64> {
@@ -137,7 +137,7 @@ impl ProviderStore for SqliteStore {
     }
 
     async fn provider_details(&self, id: i64) -> StoreResult<Option<ProviderDetails>> {
-        self.read(move |c| provider_details(c, id)).await
+        self.lookup(|c| provider_details(c, id))
     }
 
     async fn providers(&self, owner_id: i64, limit: usize) -> StoreResult<Vec<ProviderDetails>> {

@@ -14,13 +14,20 @@ use crate::storage::{NewDevice, NewPermissionGroup, NewUser, Registered, StoreRe
 
 // ---- users ----
 
-const USER_COLUMNS: &str = "id, username, password_hash, usertype, owner_id, uniquehash, blocked, \
-                            first_name, last_name, email, acc_group_id, own_providers";
+/// `SELECT` of the columns of [`User`] and the condition; a literal, so no string is built per lookup.
+macro_rules! select_user {
+    ($condition:literal) => {
+        concat!(
+            "SELECT id, username, password_hash, usertype, owner_id, uniquehash, blocked, ",
+            "first_name, last_name, email, acc_group_id, own_providers FROM users WHERE ",
+            $condition
+        )
+    };
+}
 
-fn user_where(conn: &Connection, condition: &str, param: impl rusqlite::ToSql) -> StoreResult<Option<User>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition}");
+fn user_where(conn: &Connection, sql: &str, param: impl rusqlite::ToSql) -> StoreResult<Option<User>> {
     let user = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(sql)?
         .query_row([param], |row| {
             let usertype: String = row.get(3)?;
             Ok(User {
@@ -51,15 +58,15 @@ fn user_where(conn: &Connection, condition: &str, param: impl rusqlite::ToSql) -
 }
 
 pub fn user_by_id(conn: &Connection, id: i64) -> StoreResult<Option<User>> {
-    user_where(conn, "id = ?1", id)
+    user_where(conn, select_user!("id = ?1"), id)
 }
 
 pub fn user_by_username(conn: &Connection, username: &str) -> StoreResult<Option<User>> {
-    user_where(conn, "username_key = ?1", fold_case(username))
+    user_where(conn, select_user!("username_key = ?1"), fold_case(username))
 }
 
 pub fn user_by_uniquehash(conn: &Connection, uniquehash: &str) -> StoreResult<Option<User>> {
-    user_where(conn, "uniquehash = ?1", uniquehash)
+    user_where(conn, select_user!("uniquehash = ?1"), uniquehash)
 }
 
 pub fn email_in_use(conn: &Connection, email: &str) -> StoreResult<bool> {
@@ -213,35 +220,36 @@ pub fn insert_permission_group(conn: &Connection, group: &NewPermissionGroup) ->
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        self.read(move |c| user_by_id(c, id)).await
+        self.lookup(|c| user_by_id(c, id))
     }
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        let username = username.to_owned();
-        self.read(move |c| user_by_username(c, &username)).await
+        self.lookup(|c| user_by_username(c, username))
     }
 
     async fn user_by_uniquehash(&self, uniquehash: &str) -> StoreResult<Option<User>> {
-        let uniquehash = uniquehash.to_owned();
-        self.read(move |c| user_by_uniquehash(c, &uniquehash)).await
+        self.lookup(|c| user_by_uniquehash(c, uniquehash))
     }
 
     async fn email_in_use(&self, email: &str) -> StoreResult<bool> {
+        // An ASCII address is two index probes; any other may scan (see `manage::email_taken`).
+        if email.is_ascii() {
+            return self.lookup(|c| email_in_use(c, email));
+        }
         let email = email.to_owned();
         self.read(move |c| email_in_use(c, &email)).await
     }
 
     async fn default_user(&self, owner_id: i64) -> StoreResult<Option<DefaultUser>> {
-        self.read(move |c| default_user(c, owner_id)).await
+        self.lookup(|c| default_user(c, owner_id))
     }
 
     async fn permission_group(&self, id: i64) -> StoreResult<Option<PermissionGroup>> {
-        self.read(move |c| permission_group(c, id)).await
+        self.lookup(|c| permission_group(c, id))
     }
 
     async fn group_name_in_use(&self, name: &str) -> StoreResult<bool> {
-        let name = name.to_owned();
-        self.read(move |c| group_name_in_use(c, &name)).await
+        self.lookup(|c| group_name_in_use(c, name))
     }
 
     async fn create_user(&self, user: NewUser) -> StoreResult<i64> {
@@ -268,7 +276,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn user_details(&self, id: i64) -> StoreResult<Option<UserDetails>> {
-        self.read(move |c| manage::user_details(c, id)).await
+        self.lookup(|c| manage::user_details(c, id))
     }
 
     async fn users_list(&self, owner_id: Option<i64>, limit: usize) -> StoreResult<Vec<UserDetails>> {
@@ -276,6 +284,9 @@ impl UserStore for SqliteStore {
     }
 
     async fn email_in_use_by_other(&self, email: &str, except_id: i64) -> StoreResult<bool> {
+        if email.is_ascii() {
+            return self.lookup(|c| manage::email_in_use_by_other(c, email, except_id));
+        }
         let email = email.to_owned();
         self.read(move |c| manage::email_in_use_by_other(c, &email, except_id))
             .await

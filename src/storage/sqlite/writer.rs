@@ -63,9 +63,20 @@ where
 /// What the writer thread owns: the connection and in-memory hints that only it may touch.
 pub struct WriteState {
     pub conn: Connection,
-    /// (range start, next): every integer in [start, next) is known to be taken as a device
-    /// extension or username, so the next search for that range starts at `next` (spec D.6).
-    pub extension_hint: (i64, i64),
+    pub extension_hint: ExtensionHint,
+}
+
+/// Where the next search for a free device extension starts (spec D.6). The default hint is
+/// never trusted: the search starts at the range start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExtensionHint {
+    /// The range start this hint is for.
+    pub min: i64,
+    /// Every integer in [min, next) is taken as a device extension or username.
+    pub next: i64,
+    /// `PRAGMA data_version` when the hint was made. It changes when another connection (another
+    /// process sharing the database) commits, which may have freed a number below `next`.
+    pub version: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -83,7 +94,7 @@ impl Writer {
             .map(Duration::from_millis);
         let state = WriteState {
             conn,
-            extension_hint: (0, 0),
+            extension_hint: ExtensionHint::default(),
         };
         std::thread::Builder::new()
             .name("moray-sqlite-writer".into())
@@ -122,8 +133,14 @@ fn run(mut state: WriteState, queue: mpsc::Receiver<Box<dyn Job>>, commit_delay:
     }
 }
 
+/// Runs one transaction-control statement through the statement cache: these run several times
+/// per request, and parsing them each time was a large share of the writer's work.
+fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 fn run_group(state: &mut WriteState, group: Vec<Box<dyn Job>>, commit_delay: Option<Duration>) {
-    if let Err(e) = state.conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = control(&state.conn, "BEGIN IMMEDIATE") {
         // Nothing ran: every job in the group is answered with the error, unrun.
         for job in group {
             job.fail(e.to_string());
@@ -134,17 +151,20 @@ fn run_group(state: &mut WriteState, group: Vec<Box<dyn Job>>, commit_delay: Opt
     let mut completions = Vec::with_capacity(group.len());
     let mut broken = None;
     for job in group {
-        if let Err(e) = state.conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = control(&state.conn, "SAVEPOINT job") {
             job.fail(e.to_string());
             continue;
         }
+        // A job rolled back alone takes back what it told the hint (an extension it allocated).
+        let hint_at_job = state.extension_hint;
         let (keep, completion) = job.run(state);
         let end = if keep {
-            "RELEASE job"
+            control(&state.conn, "RELEASE job")
         } else {
-            "ROLLBACK TO job; RELEASE job"
+            state.extension_hint = hint_at_job;
+            control(&state.conn, "ROLLBACK TO job").and_then(|()| control(&state.conn, "RELEASE job"))
         };
-        if let Err(e) = state.conn.execute_batch(end) {
+        if let Err(e) = end {
             // A job's changes could not be kept apart: the whole group is rolled back.
             broken = Some(e.to_string());
         }
@@ -155,7 +175,7 @@ fn run_group(state: &mut WriteState, group: Vec<Box<dyn Job>>, commit_delay: Opt
     }
     let outcome = match broken {
         Some(e) => Err(e),
-        None => state.conn.execute_batch("COMMIT").map_err(|e| e.to_string()),
+        None => control(&state.conn, "COMMIT").map_err(|e| e.to_string()),
     };
     if outcome.is_err() {
         let _ = state.conn.execute_batch("ROLLBACK");

@@ -7,7 +7,7 @@ use super::{device_by_id, device_name_used_by_other};
 use crate::model::Device;
 use crate::secrets;
 use crate::storage::sqlite::sql::exists;
-use crate::storage::sqlite::writer::WriteState;
+use crate::storage::sqlite::writer::{ExtensionHint, WriteState};
 use crate::storage::{DeviceChanges, DeviceDeletion, StoreError, StoreResult, Unique};
 
 /// Applies `changes` to device `id`; `Ok(None)` when it does not exist.
@@ -75,7 +75,7 @@ pub(super) fn update_device(state: &mut WriteState, id: i64, changes: &DeviceCha
     if names_change {
         // The old extension or username may now be free: the next allocation searches from the
         // start of the range again (spec D.6).
-        state.extension_hint = (0, 0);
+        state.extension_hint = ExtensionHint::default();
     }
     Ok(Some(device))
 }
@@ -121,6 +121,6 @@ pub(super) fn delete_device(state: &mut WriteState, id: i64) -> StoreResult<Devi
     conn.prepare_cached("DELETE FROM devices WHERE id = ?1")?
         .execute([id])?;
     // The freed extension is found again by the next allocation (spec D.6).
-    state.extension_hint = (0, 0);
+    state.extension_hint = ExtensionHint::default();
     Ok(DeviceDeletion::Deleted)
 }

@@ -16,9 +16,16 @@ use crate::storage::{CreatedDevice, DeviceChanges, DeviceDeletion, DeviceStore, 
 
 // ---- devices ----
 
-const DEVICE_COLUMNS: &str = "id, user_id, device_type, name, username, secret, ha1, extension, pin, description, \
-    devicegroup_id, callerid, host, ipaddr, port, context, location_id, call_limit, timeout, fromuser, istrunk, hidden, \
-    comment, dtmfmode, nat, qualify, canreinvite, allow";
+/// The columns of [`Device`], as a literal so that lookups can `concat!` their SQL.
+macro_rules! device_columns {
+    () => {
+        "id, user_id, device_type, name, username, secret, ha1, extension, pin, description, \
+         devicegroup_id, callerid, host, ipaddr, port, context, location_id, call_limit, timeout, fromuser, istrunk, \
+         hidden, comment, dtmfmode, nat, qualify, canreinvite, allow"
+    };
+}
+
+const DEVICE_COLUMNS: &str = device_columns!();
 
 fn device_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
@@ -53,20 +60,27 @@ fn device_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     })
 }
 
-fn device_where(conn: &Connection, condition: &str, param: impl rusqlite::ToSql) -> StoreResult<Option<Device>> {
-    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {condition}");
+fn device_where(conn: &Connection, sql: &str, param: impl rusqlite::ToSql) -> StoreResult<Option<Device>> {
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(sql)?
         .query_row([param], device_from_row)
         .optional()?)
 }
 
 pub fn device_by_id(conn: &Connection, id: i64) -> StoreResult<Option<Device>> {
-    device_where(conn, "id = ?1", id)
+    device_where(
+        conn,
+        concat!("SELECT ", device_columns!(), " FROM devices WHERE id = ?1"),
+        id,
+    )
 }
 
 pub fn device_by_username(conn: &Connection, username: &str) -> StoreResult<Option<Device>> {
-    device_where(conn, "username = ?1", username)
+    device_where(
+        conn,
+        concat!("SELECT ", device_columns!(), " FROM devices WHERE username = ?1"),
+        username,
+    )
 }
 
 pub fn device_group(conn: &Connection, id: i64) -> StoreResult<Option<DeviceGroup>> {
@@ -135,12 +149,11 @@ pub fn user_devices(
 #[async_trait]
 impl DeviceStore for SqliteStore {
     async fn device_by_id(&self, id: i64) -> StoreResult<Option<Device>> {
-        self.read(move |c| device_by_id(c, id)).await
+        self.lookup(|c| device_by_id(c, id))
     }
 
     async fn device_by_username(&self, username: &str) -> StoreResult<Option<Device>> {
-        let username = username.to_owned();
-        self.read(move |c| device_by_username(c, &username)).await
+        self.lookup(|c| device_by_username(c, username))
     }
 
     async fn user_devices(&self, user_id: i64, include_hidden: bool, limit: usize) -> StoreResult<Vec<ListedDevice>> {
@@ -149,27 +162,23 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn device_group(&self, id: i64) -> StoreResult<Option<DeviceGroup>> {
-        self.read(move |c| device_group(c, id)).await
+        self.lookup(|c| device_group(c, id))
     }
 
     async fn pin_in_use(&self, pin: &str) -> StoreResult<bool> {
-        let pin = pin.to_owned();
-        self.read(move |c| pin_in_use(c, &pin)).await
+        self.lookup(|c| pin_in_use(c, pin))
     }
 
     async fn cli_in_use(&self, cli: &str) -> StoreResult<bool> {
-        let cli = cli.to_owned();
-        self.read(move |c| cli_in_use(c, &cli)).await
+        self.lookup(|c| cli_in_use(c, cli))
     }
 
     async fn device_name_in_use(&self, name: &str) -> StoreResult<bool> {
-        let name = name.to_owned();
-        self.read(move |c| device_name_in_use(c, &name)).await
+        self.lookup(|c| device_name_in_use(c, name))
     }
 
     async fn device_name_used_by_other(&self, name: &str, except_id: i64) -> StoreResult<bool> {
-        let name = name.to_owned();
-        self.read(move |c| device_name_used_by_other(c, &name, except_id)).await
+        self.lookup(|c| device_name_used_by_other(c, name, except_id))
     }
 
     async fn create_device(&self, device: NewDevice) -> StoreResult<CreatedDevice> {

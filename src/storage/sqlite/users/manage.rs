@@ -4,7 +4,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::super::sql::exists;
-use super::super::writer::WriteState;
+use super::super::writer::{ExtensionHint, WriteState};
 use crate::model::{UserChanges, UserDeletion, UserDetails, UserType, fold_case};
 use crate::storage::StoreResult;
 
@@ -242,7 +242,7 @@ pub fn delete_user(state: &mut WriteState, id: i64) -> StoreResult<UserDeletion>
     }
     if devices > 0 {
         // Freed extensions must be found again by the next allocation (spec D.6).
-        state.extension_hint = (0, 0);
+        state.extension_hint = ExtensionHint::default();
     }
     Ok(UserDeletion::Deleted)
 }
