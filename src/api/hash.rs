@@ -60,9 +60,12 @@ pub fn verify(submitted: Option<&str>, lists: &[&[&str]], params: &Params, keys:
     // part (`user_id` already in MOR's form, a Compat list that adds an absent parameter): each
     // distinct part is hashed once per key. Only request text is compared here, never a key.
     let mut parts: Vec<String> = Vec::with_capacity(lists.len() * 2);
+    // The normalised `user_id` yields another part only when normalising changes the value.
+    let user_id = params.get("user_id");
+    let normalizing_changes = user_id.is_some_and(|v| normalized_user_id(v).as_deref() != Some(v));
     for list in lists {
         for normalize in [false, true] {
-            if normalize && !list.contains(&"user_id") {
+            if normalize && !(normalizing_changes && list.contains(&"user_id")) {
                 continue;
             }
             let part = hashed_string(list, params, "", normalize);

@@ -17,7 +17,10 @@ pub struct Params {
 
 impl Params {
     pub fn new() -> Params {
-        Params::default()
+        // Room for a typical request's parameters: no rehash while they are read.
+        Params {
+            map: HashMap::with_capacity(16),
+        }
     }
 
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {

@@ -1,13 +1,14 @@
 //! The single writer of a SQLite database, with group commit.
 //!
-//! Every write is a job run on one thread that owns the write connection. The thread takes all
-//! jobs waiting, opens one transaction, runs each job inside its own savepoint (a failing job is
-//! rolled back alone and keeps its own error), commits once, and only then answers every job:
-//! one fsync for the whole group, and no request is acknowledged before its commit is durable.
+//! Every write is a job run on one thread that owns the write connection. The thread opens one
+//! transaction, runs the jobs waiting and those that arrive meanwhile, each inside its own
+//! savepoint (a failing job is rolled back alone and keeps its own error), commits once, and only
+//! then answers every job: one fsync for the whole group, and no request is acknowledged before
+//! its commit is durable.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -16,6 +17,13 @@ use crate::storage::{StoreError, StoreResult};
 
 /// How many waiting jobs one transaction takes at most.
 const MAX_GROUP: usize = 512;
+
+/// Once no job is waiting, a group still takes the jobs that arrive until half the previous
+/// commit's duration has passed since it began (at most [`MAX_GATHER`]). With a slow disk, the
+/// requests answered by the last commit come back during that time and share the next one,
+/// instead of arriving just after it started and waiting a whole commit more; with fast commits
+/// the wait is negligible.
+const MAX_GATHER: Duration = Duration::from_millis(2);
 
 /// Test-only knob: milliseconds slept before each COMMIT, to emulate a slow disk (issue 4).
 pub const COMMIT_DELAY_ENV: &str = "MORAY_TEST_COMMIT_DELAY_MS";
@@ -121,16 +129,34 @@ impl Writer {
 }
 
 fn run(mut state: WriteState, queue: mpsc::Receiver<Box<dyn Job>>, commit_delay: Option<Duration>) {
+    let mut last_commit = Duration::ZERO;
     while let Ok(first) = queue.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        run_group(&mut state, group, commit_delay);
+        let gather_until = Instant::now() + (last_commit / 2).min(MAX_GATHER);
+        let committing = run_group(&mut state, first, &queue, gather_until, commit_delay);
+        last_commit = committing.elapsed();
     }
+}
+
+/// Runs one job in its own savepoint; its completion waits for the group's commit.
+fn run_job(state: &mut WriteState, job: Box<dyn Job>, completions: &mut Vec<Completion>, broken: &mut Option<String>) {
+    if let Err(e) = control(&state.conn, "SAVEPOINT job") {
+        job.fail(e.to_string());
+        return;
+    }
+    // A job rolled back alone takes back what it told the hint (an extension it allocated).
+    let hint_at_job = state.extension_hint;
+    let (keep, completion) = job.run(state);
+    let end = if keep {
+        control(&state.conn, "RELEASE job")
+    } else {
+        state.extension_hint = hint_at_job;
+        control(&state.conn, "ROLLBACK TO job").and_then(|()| control(&state.conn, "RELEASE job"))
+    };
+    if let Err(e) = end {
+        // A job's changes could not be kept apart: the whole group is rolled back.
+        *broken = Some(e.to_string());
+    }
+    completions.push(completion);
 }
 
 /// Runs one transaction-control statement through the statement cache: these run several times
@@ -139,37 +165,40 @@ fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-fn run_group(state: &mut WriteState, group: Vec<Box<dyn Job>>, commit_delay: Option<Duration>) {
+/// One transaction: `first`, then every job that arrives while the group's jobs run or before
+/// `gather_until` (at most [`MAX_GROUP`]). Then one COMMIT for all of them. Returns when the
+/// commit began.
+fn run_group(
+    state: &mut WriteState,
+    first: Box<dyn Job>,
+    queue: &mpsc::Receiver<Box<dyn Job>>,
+    gather_until: Instant,
+    commit_delay: Option<Duration>,
+) -> Instant {
     if let Err(e) = control(&state.conn, "BEGIN IMMEDIATE") {
-        // Nothing ran: every job in the group is answered with the error, unrun.
-        for job in group {
+        // Nothing ran: the jobs waiting are answered with the error, unrun.
+        first.fail(e.to_string());
+        while let Ok(job) = queue.try_recv() {
             job.fail(e.to_string());
         }
-        return;
+        return Instant::now();
     }
     let hint_before = state.extension_hint;
-    let mut completions = Vec::with_capacity(group.len());
+    let mut completions = Vec::new();
     let mut broken = None;
-    for job in group {
-        if let Err(e) = control(&state.conn, "SAVEPOINT job") {
-            job.fail(e.to_string());
-            continue;
+    let mut taken = 1;
+    let mut pending = Some(first);
+    while let Some(job) = pending.take() {
+        run_job(state, job, &mut completions, &mut broken);
+        if taken < MAX_GROUP {
+            pending = queue.try_recv().ok().or_else(|| {
+                let left = gather_until.saturating_duration_since(Instant::now());
+                (!left.is_zero()).then(|| queue.recv_timeout(left).ok()).flatten()
+            });
+            taken += 1;
         }
-        // A job rolled back alone takes back what it told the hint (an extension it allocated).
-        let hint_at_job = state.extension_hint;
-        let (keep, completion) = job.run(state);
-        let end = if keep {
-            control(&state.conn, "RELEASE job")
-        } else {
-            state.extension_hint = hint_at_job;
-            control(&state.conn, "ROLLBACK TO job").and_then(|()| control(&state.conn, "RELEASE job"))
-        };
-        if let Err(e) = end {
-            // A job's changes could not be kept apart: the whole group is rolled back.
-            broken = Some(e.to_string());
-        }
-        completions.push(completion);
     }
+    let committing = Instant::now();
     if let Some(delay) = commit_delay {
         std::thread::sleep(delay);
     }
@@ -184,4 +213,5 @@ fn run_group(state: &mut WriteState, group: Vec<Box<dyn Job>>, commit_delay: Opt
     for completion in completions {
         completion(outcome.clone());
     }
+    committing
 }
