@@ -3,7 +3,7 @@
 
 Ids are 1..N in alphabetical order of the English short name (diacritics ignored), so
 Afghanistan is 1 (spec D.5). Run once; the output is committed, nothing reads iso-codes at run time.
-Usage: scripts/gen-countries.py > migrations/sqlite/0002_countries.sql
+Usage: scripts/gen-countries.py > migrations/countries.sql (portable SQL: every backend applies it as its migration 2)
 """
 import json
 import unicodedata

@@ -34,7 +34,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         2,
         "countries",
-        include_str!("../../../migrations/postgres/0002_countries.sql"),
+        include_str!("../../../migrations/countries.sql"),
     ),
 ];
 
