@@ -33,11 +33,7 @@ use super::{DbOptions, StoreError, StoreResult};
 /// shipped: add a new file.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "schema", include_str!("../../../migrations/mysql/0001_schema.sql")),
-    (
-        2,
-        "countries",
-        include_str!("../../../migrations/countries.sql"),
-    ),
+    (2, "countries", include_str!("../../../migrations/countries.sql")),
 ];
 
 pub(crate) fn migrator() -> Migrator {

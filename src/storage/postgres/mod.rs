@@ -31,11 +31,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "schema",
         include_str!("../../../migrations/postgres/0001_schema.sql"),
     ),
-    (
-        2,
-        "countries",
-        include_str!("../../../migrations/countries.sql"),
-    ),
+    (2, "countries", include_str!("../../../migrations/countries.sql")),
 ];
 
 pub(crate) fn migrator() -> Migrator {
