@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod api;
 pub mod cli;
+pub mod logging;
 pub mod model;
 pub mod secrets;
 pub mod server;

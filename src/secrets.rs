@@ -1,5 +1,6 @@
-//! Generated values (spec D.2, D.6) and password hashing. All randomness comes from the OS
-//! CSPRNG; user login passwords are stored only as argon2id PHC strings.
+//! Generated values (spec D.2, D.6) and password hashing. All randomness comes from a CSPRNG
+//! seeded by the OS (rand's thread generator); user login passwords are stored only as argon2id
+//! PHC strings.
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -15,13 +16,10 @@ const DIGITS: &[u8] = b"23456789";
 const LOWER_AND_DIGITS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-fn os_rng() -> rand::rngs::StdRng {
-    // A generator seeded from the OS for each value; SysRng itself is the fallible OS source.
-    let mut seed = [0u8; 32];
-    SysRng
-        .try_fill_bytes(&mut seed)
-        .expect("the OS random source is unavailable");
-    rand::SeedableRng::from_seed(seed)
+/// The thread's ChaCha generator, seeded from the OS and reseeded periodically. (Seeding a new
+/// generator from the OS for every value cost two `getrandom` calls per `device_create`.)
+fn os_rng() -> rand::rngs::ThreadRng {
+    rand::rng()
 }
 
 fn pick(alphabet: &[u8], count: usize, rng: &mut impl rand::Rng) -> Vec<u8> {

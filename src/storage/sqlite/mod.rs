@@ -1,12 +1,14 @@
 //! The embedded SQLite backend: one file in WAL mode with `synchronous=FULL` (an acknowledged
 //! write survives a power cut), a small pool of read connections, and one group-committing writer.
 
+mod checkpoint;
 mod devices;
 mod dids;
 mod install;
 mod providers;
 mod reseller_groups;
 mod sql;
+mod sync;
 mod users;
 mod writer;
 
@@ -18,7 +20,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use tokio::sync::Semaphore;
 
-pub use writer::COMMIT_DELAY_ENV;
+pub use sync::COMMIT_DELAY_ENV;
 use writer::Writer;
 
 use crate::storage::{StoreError, StoreResult};
@@ -104,7 +106,7 @@ impl SqliteStore {
         .await??;
         Ok(SqliteStore {
             readers: Arc::new(ReadPool::new(path)),
-            writer: Writer::start(conn),
+            writer: Writer::start(conn)?,
         })
     }
 

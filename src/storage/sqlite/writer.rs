@@ -2,37 +2,28 @@
 //!
 //! Every write is a job run on one thread that owns the write connection. The thread opens one
 //! transaction, runs the jobs waiting and those that arrive meanwhile, each inside its own
-//! savepoint (a failing job is rolled back alone and keeps its own error), commits once, and only
-//! then answers every job: one fsync for the whole group, and no request is acknowledged before
-//! its commit is durable.
+//! savepoint (a failing job is rolled back alone and keeps its own error), and commits once.
+//! The commit writes the group's pages to the WAL without waiting for the disk; the
+//! [`sync`](super::sync) thread then makes the WAL durable with one fsync and only then answers
+//! every job of the group. While that fsync runs, the writer already gathers the next group in
+//! a new transaction and commits it as soon as the disk is free again: writes are bound by the
+//! CPU, not by the fsync rate, and no request is acknowledged before its commit is durable.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, mpsc};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::checkpoint::Checkpointer;
+use super::sync::{Batch, Completion, SYNC_THREADS, Syncer};
 use crate::storage::{StoreError, StoreResult};
 
 /// How many waiting jobs one transaction takes at most.
 const MAX_GROUP: usize = 512;
 
-/// Once no job is waiting, a group still takes the jobs that arrive until half the previous
-/// commit's duration has passed since it began (at most [`MAX_GATHER`]). With a slow disk, the
-/// requests answered by the last commit come back during that time and share the next one,
-/// instead of arriving just after it started and waiting a whole commit more; with fast commits
-/// the wait is negligible.
-const MAX_GATHER: Duration = Duration::from_millis(2);
-
-/// Test-only knob: milliseconds slept before each COMMIT, to emulate a slow disk (issue 4).
-pub const COMMIT_DELAY_ENV: &str = "MORAY_TEST_COMMIT_DELAY_MS";
-
-/// Called once the group's COMMIT has finished, with its outcome.
-type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
-
 /// One queued write: run inside a savepoint, or failed unrun when no transaction could start.
-trait Job: Send {
+pub(super) trait Job: Send {
     /// Runs the work; says whether to keep its changes and how to answer after the commit.
     fn run(self: Box<Self>, state: &mut WriteState) -> (bool, Completion);
     fn fail(self: Box<Self>, message: String);
@@ -72,6 +63,9 @@ where
 pub struct WriteState {
     pub conn: Connection,
     pub extension_hint: ExtensionHint,
+    /// `PRAGMA data_version` read when the group's transaction began. No other connection can
+    /// commit while the writer holds the write lock, so it holds for the whole group.
+    pub data_version: i64,
 }
 
 /// Where the next search for a free device extension starts (spec D.6). The default hint is
@@ -87,31 +81,62 @@ pub struct ExtensionHint {
     pub version: Option<i64>,
 }
 
+/// What the writer thread receives.
+pub(super) enum Msg {
+    Job(Box<dyn Job>),
+    /// A sync thread made this many committed groups durable.
+    Synced(usize),
+    /// The last [`Writer`] is gone: commit what is open and stop.
+    Shutdown,
+}
+
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Box<dyn Job>>,
+    inner: Arc<Queue>,
+}
+
+struct Queue {
+    jobs: mpsc::Sender<Msg>,
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        let _ = self.jobs.send(Msg::Shutdown);
+    }
 }
 
 impl Writer {
-    pub fn start(conn: Connection) -> Writer {
-        let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
-        let commit_delay = std::env::var(COMMIT_DELAY_ENV)
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|ms| *ms > 0)
-            .map(Duration::from_millis);
+    /// Starts the writer and its sync thread on `conn`, whose database is a file in WAL mode.
+    pub fn start(mut conn: Connection) -> rusqlite::Result<Writer> {
+        // The writer's commits do not wait for the disk (NORMAL is crash-safe in WAL mode); the
+        // sync thread fsyncs the WAL before any job of the group is answered. Checkpoints still
+        // sync the WAL and the database file. A larger cache keeps the pages the writer touches
+        // (random index pages of PINs and users) instead of reading them again.
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL;
+             PRAGMA cache_size = -8192;",
+        )?;
+        let path = conn.path().unwrap_or_default().to_owned();
+        let checkpointer = Checkpointer::start(&mut conn, path.as_ref())?;
+        let wal = format!("{path}-wal");
+        let (jobs, queue) = mpsc::channel::<Msg>();
+        let syncer = Syncer::start(wal.into(), jobs.clone());
         let state = WriteState {
             conn,
             extension_hint: ExtensionHint::default(),
+            data_version: 0,
         };
         std::thread::Builder::new()
             .name("moray-sqlite-writer".into())
-            .spawn(move || run(state, queue, commit_delay))
+            .spawn(move || run(state, queue, syncer, checkpointer))
             .expect("cannot start the SQLite writer thread");
-        Writer { jobs }
+        Ok(Writer {
+            inner: Arc::new(Queue { jobs }),
+        })
     }
 
-    /// Runs `work` in the next group transaction and returns its result once committed.
+    /// Runs `work` in the next group transaction and returns its result once committed and
+    /// durable.
     pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -119,8 +144,9 @@ impl Writer {
     {
         let (answer, answered) = oneshot::channel::<StoreResult<T>>();
         let job: Box<dyn Job> = Box::new(WriteJob { work, answer });
-        self.jobs
-            .send(job)
+        self.inner
+            .jobs
+            .send(Msg::Job(job))
             .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?;
         answered
             .await
@@ -128,17 +154,83 @@ impl Writer {
     }
 }
 
-fn run(mut state: WriteState, queue: mpsc::Receiver<Box<dyn Job>>, commit_delay: Option<Duration>) {
-    let mut last_commit = Duration::ZERO;
-    while let Ok(first) = queue.recv() {
-        let gather_until = Instant::now() + (last_commit / 2).min(MAX_GATHER);
-        let committing = run_group(&mut state, first, &queue, gather_until, commit_delay);
-        last_commit = committing.elapsed();
+/// The transaction being filled: the jobs run in it so far and what to undo if it fails.
+struct Group {
+    completions: Vec<Completion>,
+    /// A job's changes could not be kept apart: the whole group is rolled back.
+    broken: Option<String>,
+    hint_before: ExtensionHint,
+}
+
+/// The writer thread. A group commits as soon as no job is waiting and a sync thread is free;
+/// while all are busy, arriving jobs join the open transaction (up to [`MAX_GROUP`]).
+fn run(mut state: WriteState, queue: mpsc::Receiver<Msg>, syncer: Syncer, checkpointer: Checkpointer) {
+    let mut open: Option<Group> = None;
+    // Committed groups not yet durable.
+    let mut syncing = 0;
+    let mut stopping = false;
+    while !stopping {
+        let Ok(first) = queue.recv() else { break };
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            match msg {
+                Msg::Job(job) => {
+                    if open.is_none() {
+                        checkpointer.catch_up(&state.conn);
+                        open = begin(&mut state, job);
+                    } else if let Some(group) = open.as_mut() {
+                        run_job(&mut state, job, group);
+                    }
+                }
+                Msg::Synced(groups) => syncing -= groups.min(syncing),
+                Msg::Shutdown => stopping = true,
+            }
+            let full = open.as_ref().is_some_and(|g| g.completions.len() >= MAX_GROUP);
+            if full {
+                commit(&mut state, open.take(), &syncer);
+                syncing += 1;
+            }
+            next = queue.try_recv().ok();
+        }
+        if open.is_some() && (syncing < SYNC_THREADS || stopping) {
+            commit(&mut state, open.take(), &syncer);
+            syncing += 1;
+        }
     }
+    commit(&mut state, open.take(), &syncer);
+}
+
+/// Opens a group transaction and runs `first` in it; `None` (with `first` answered) when no
+/// transaction could start.
+fn begin(state: &mut WriteState, first: Box<dyn Job>) -> Option<Group> {
+    let started = control(&state.conn, "BEGIN IMMEDIATE").and_then(|()| {
+        state
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get(0))
+    });
+    match started {
+        Ok(version) => state.data_version = version,
+        Err(e) => {
+            // Nothing ran: the job is answered with the error, unrun.
+            if !state.conn.is_autocommit() {
+                let _ = state.conn.execute_batch("ROLLBACK");
+            }
+            first.fail(e.to_string());
+            return None;
+        }
+    }
+    let mut group = Group {
+        completions: Vec::new(),
+        broken: None,
+        hint_before: state.extension_hint,
+    };
+    run_job(state, first, &mut group);
+    Some(group)
 }
 
 /// Runs one job in its own savepoint; its completion waits for the group's commit.
-fn run_job(state: &mut WriteState, job: Box<dyn Job>, completions: &mut Vec<Completion>, broken: &mut Option<String>) {
+fn run_job(state: &mut WriteState, job: Box<dyn Job>, group: &mut Group) {
     if let Err(e) = control(&state.conn, "SAVEPOINT job") {
         job.fail(e.to_string());
         return;
@@ -153,10 +245,9 @@ fn run_job(state: &mut WriteState, job: Box<dyn Job>, completions: &mut Vec<Comp
         control(&state.conn, "ROLLBACK TO job").and_then(|()| control(&state.conn, "RELEASE job"))
     };
     if let Err(e) = end {
-        // A job's changes could not be kept apart: the whole group is rolled back.
-        *broken = Some(e.to_string());
+        group.broken = Some(e.to_string());
     }
-    completions.push(completion);
+    group.completions.push(completion);
 }
 
 /// Runs one transaction-control statement through the statement cache: these run several times
@@ -165,53 +256,20 @@ fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-/// One transaction: `first`, then every job that arrives while the group's jobs run or before
-/// `gather_until` (at most [`MAX_GROUP`]). Then one COMMIT for all of them. Returns when the
-/// commit began.
-fn run_group(
-    state: &mut WriteState,
-    first: Box<dyn Job>,
-    queue: &mpsc::Receiver<Box<dyn Job>>,
-    gather_until: Instant,
-    commit_delay: Option<Duration>,
-) -> Instant {
-    if let Err(e) = control(&state.conn, "BEGIN IMMEDIATE") {
-        // Nothing ran: the jobs waiting are answered with the error, unrun.
-        first.fail(e.to_string());
-        while let Ok(job) = queue.try_recv() {
-            job.fail(e.to_string());
-        }
-        return Instant::now();
-    }
-    let hint_before = state.extension_hint;
-    let mut completions = Vec::new();
-    let mut broken = None;
-    let mut taken = 1;
-    let mut pending = Some(first);
-    while let Some(job) = pending.take() {
-        run_job(state, job, &mut completions, &mut broken);
-        if taken < MAX_GROUP {
-            pending = queue.try_recv().ok().or_else(|| {
-                let left = gather_until.saturating_duration_since(Instant::now());
-                (!left.is_zero()).then(|| queue.recv_timeout(left).ok()).flatten()
-            });
-            taken += 1;
-        }
-    }
-    let committing = Instant::now();
-    if let Some(delay) = commit_delay {
-        std::thread::sleep(delay);
-    }
-    let outcome = match broken {
+/// Commits the group (or rolls it back when a job broke it) and hands its answers to the sync
+/// thread, which sends them once the WAL is durable.
+fn commit(state: &mut WriteState, group: Option<Group>, syncer: &Syncer) {
+    let Some(group) = group else { return };
+    let outcome = match group.broken {
         Some(e) => Err(e),
         None => control(&state.conn, "COMMIT").map_err(|e| e.to_string()),
     };
     if outcome.is_err() {
         let _ = state.conn.execute_batch("ROLLBACK");
-        state.extension_hint = hint_before;
+        state.extension_hint = group.hint_before;
     }
-    for completion in completions {
-        completion(outcome.clone());
-    }
-    committing
+    syncer.send(Batch {
+        completions: group.completions,
+        outcome,
+    });
 }

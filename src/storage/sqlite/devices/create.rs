@@ -13,10 +13,7 @@ use crate::storage::{CreatedDevice, NewDevice, PinChoice, StoreError, StoreResul
 /// which could have freed a number below it). The writer takes a hint back when it rolls back
 /// the job or the group that moved it.
 fn allocate_extension(state: &mut WriteState, (min, max): (i64, i64)) -> StoreResult<String> {
-    let data_version: i64 = state
-        .conn
-        .prepare_cached("PRAGMA data_version")?
-        .query_row([], |row| row.get(0))?;
+    let data_version = state.data_version;
     let hint = state.extension_hint;
     let trusted = hint.version == Some(data_version) && hint.min == min;
     let mut candidate = if trusted { hint.next.max(min) } else { min };
