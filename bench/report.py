@@ -12,7 +12,7 @@ def seconds(text):
     return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
 
 
-def record(out, run, name, concurrency, wrk_file, log_file, expected, hwm_kib):
+def record(out, run, name, concurrency, wrk_file, log_file, expected, hwm_kib, before="0", after="0"):
     wrk = open(wrk_file).read()
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", wrk, re.M))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", wrk))
@@ -32,9 +32,25 @@ def record(out, run, name, concurrency, wrk_file, log_file, expected, hwm_kib):
         "outcomes": dict(outcomes),
         "rss_mib": int(hwm_kib) / 1024,
     }
+    # The HTTP limit measured right before and right after this method (none for itself).
+    if float(before) > 0 and float(after) > 0:
+        row["bracket_rps"] = [float(before), float(after)]
     with open(out, "a") as f:
         f.write(json.dumps(row) + "\n")
-    print(f"   {name:24} {row['rps']:>10.0f} req/s  p50 {ms(row['p50'])}  p99 {ms(row['p99'])}  errors {errors}")
+    bracket = f"  (HTTP limit around it {limit_of(row):,.0f}: {ratio(row):.1%})" if "bracket_rps" in row else ""
+    print(f"   {name:24} {row['rps']:>10.0f} req/s  p50 {ms(row['p50'])}  p99 {ms(row['p99'])}  errors {errors}"
+          + bracket)
+
+
+def limit_of(row, fallback=None):
+    """The HTTP limit a row is compared with: the mean of the two measured around it."""
+    if "bracket_rps" in row:
+        return sum(row["bracket_rps"]) / 2
+    return fallback if fallback is not None else row["rps"]
+
+
+def ratio(row, fallback=None):
+    return row["rps"] / limit_of(row, fallback)
 
 
 def ms(value):
@@ -61,13 +77,14 @@ def table(results_file, baselines_file):
           f"load average before the run {machine['load_before']:.2f}.\n")
     small = runs["small"]
     limit = small["http_limit"]["rps"]
-    print("| method | concurrency | req/s | p50 | p99 | errors | peak RSS | ratio to HTTP limit |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| method | concurrency | req/s | p50 | p99 | errors | peak RSS | HTTP limit around it | ratio to HTTP limit |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in small.values():
         print(f"| {r['method']} | {r['concurrency']} | {r['rps']:,.0f} | {ms(r['p50'])} | {ms(r['p99'])} | "
-              f"{r['errors']} | {r['rss_mib']:.1f} MiB | {r['rps'] / limit:.1%} |")
+              f"{r['errors']} | {r['rss_mib']:.1f} MiB | {limit_of(r, limit):,.0f} | {ratio(r, limit):.1%} |")
     print()
-    print(f"- HTTP limit (fixed XML route, same server, same load tool): {limit:,.0f} req/s")
+    print(f"- HTTP limit (fixed XML route, same server, same load tool): {limit:,.0f} req/s first; each method's "
+          "ratio is to the mean of the HTTP limit measured right before and right after it")
     if storage:
         print(f"- storage limit (device rows inserted directly, synchronous=FULL): "
               f"{float(storage['single_rows_per_s']):,.0f} rows/s one per transaction, "
@@ -78,7 +95,8 @@ def table(results_file, baselines_file):
     if "delay2ms" in runs:
         d = runs["delay2ms"]["device_create"]
         print(f"- device_create with a 2 ms commit delay: {d['rps']:,.0f} req/s, p50 {ms(d['p50'])}, "
-              f"p99 {ms(d['p99'])}, errors {d['errors']}")
+              f"p99 {ms(d['p99'])}, errors {d['errors']}; {ratio(d, limit):.1%} of the HTTP limit around it, "
+              f"{d['rps'] / small['device_create']['rps']:.1%} of device_create without the delay")
     if "small" in dbsize:
         print(f"- database size after the 1,000-user run: {dbsize['small'] / 2**20:.1f} MiB")
     big = runs.get("big")
@@ -93,7 +111,7 @@ def table(results_file, baselines_file):
     for name, r in big.items():
         s = small[name]
         print(f"| {name} | {s['rps']:,.0f} | {r['rps']:,.0f} | {ms(s['p99'])} | {ms(r['p99'])} | "
-              f"{r['p99'] / s['p99']:.2f} | {r['rss_mib']:.1f} MiB | {r['rps'] / big_limit:.1%} |")
+              f"{r['p99'] / s['p99']:.2f} | {r['rss_mib']:.1f} MiB | {ratio(r, big_limit):.1%} |")
     if "big" in argon2:
         big_ceiling = cores / (argon2["big"] / 1000)
         print(f"\nRegistration at 1,000,000 users: {big['registration']['rps'] / big_ceiling:.1%} of its ceiling "

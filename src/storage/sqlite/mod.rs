@@ -1,5 +1,6 @@
-//! The embedded SQLite backend: one file in WAL mode with `synchronous=FULL` (an acknowledged
-//! write survives a power cut), a small pool of read connections, and one group-committing writer.
+//! The embedded SQLite backend: one file in WAL mode, a small pool of read connections, and one
+//! group-committing writer whose groups are answered only once an fsync made them durable (an
+//! acknowledged write survives a power cut; see `writer` and `sync`).
 
 mod checkpoint;
 mod devices;
