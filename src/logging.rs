@@ -53,14 +53,19 @@ pub struct LogSink {
 }
 
 impl LogSink {
-    /// Starts the writer thread. Falls back to writing each line directly when no thread can
-    /// be started.
+    /// Starts the writer thread for standard error. Falls back to writing each line directly
+    /// when no thread can be started.
     pub fn start() -> LogSink {
+        LogSink::to(std::io::stderr())
+    }
+
+    /// Starts the writer thread for `out`.
+    fn to(out: impl Write + Send + 'static) -> LogSink {
         let shared = Arc::new(Shared::default());
         let for_thread = shared.clone();
         let started = std::thread::Builder::new()
             .name("moray-log".into())
-            .spawn(move || write_batches(&for_thread));
+            .spawn(move || write_batches(&for_thread, out));
         LogSink {
             shared,
             direct: started.is_err(),
@@ -80,10 +85,7 @@ impl LogSink {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             pending = guard;
             if timeout.timed_out() {
-                // The writer is stuck (stderr blocked): write what is left ourselves.
-                let bytes = std::mem::take(&mut pending.bytes);
-                let _ = std::io::stderr().lock().write_all(&bytes);
-                return;
+                return; // the output is blocked: exit without the last lines rather than hang
             }
         }
     }
@@ -110,7 +112,7 @@ impl LogSink {
 
 /// The writer thread: every [`FLUSH_INTERVAL`] (or sooner when much is waiting, or on a
 /// flush), takes what is waiting and writes it with one `write(2)`.
-fn write_batches(shared: &Shared) {
+fn write_batches(shared: &Shared, mut out: impl Write) {
     let mut spare = Vec::new();
     loop {
         let mut pending = shared.lock();
@@ -128,7 +130,7 @@ fn write_batches(shared: &Shared) {
         std::mem::swap(&mut pending.bytes, &mut spare);
         pending.in_flight = true;
         drop(pending);
-        let _ = std::io::stderr().lock().write_all(&spare);
+        let _ = out.write_all(&spare).and_then(|()| out.flush());
         spare.clear();
         if spare.capacity() > MAX_PENDING {
             spare = Vec::new();
@@ -178,15 +180,64 @@ impl<'a> MakeWriter<'a> for LogSink {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lines_are_kept_whole_and_in_order_until_flushed() {
-        let sink = LogSink::start();
-        for n in 0..1000 {
-            let mut writer = sink.make_writer();
-            write!(writer, "line {n}\n").unwrap();
+    /// An output the test can read.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
         }
-        assert!(sink.shared.lock().bytes.len() <= 1000 * 9);
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_line_is_written_whole_and_in_order_by_the_flush() {
+        let out = Captured::default();
+        let sink = LogSink::to(out.clone());
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let sink = sink.clone();
+                std::thread::spawn(move || {
+                    for n in 0..2000 {
+                        let mut writer = sink.make_writer();
+                        write!(writer, "thread {t} ").unwrap();
+                        writeln!(writer, "line {n}").unwrap();
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
         sink.flush();
-        assert!(sink.shared.lock().bytes.is_empty());
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 8000);
+        for t in 0..4 {
+            let own: Vec<&str> = lines
+                .iter()
+                .copied()
+                .filter(|l| l.starts_with(&format!("thread {t} ")))
+                .collect();
+            let expected: Vec<String> = (0..2000).map(|n| format!("thread {t} line {n}")).collect();
+            assert_eq!(own, expected, "thread {t}'s lines whole and in order");
+        }
+    }
+
+    #[test]
+    fn lines_wait_in_memory_until_the_interval_or_a_flush() {
+        let out = Captured::default();
+        let sink = LogSink::to(out.clone());
+        writeln!(sink.make_writer(), "one line").unwrap();
+        // Written within the interval, without a flush.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while out.0.lock().unwrap().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "the line was never written");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(&out.0.lock().unwrap()[..], b"one line\n");
     }
 }

@@ -338,7 +338,7 @@ mod tests {
     async fn the_wal_starts_over_under_continuous_writes() {
         let (dir, store) = store().await;
         // Rows of 40 KiB are about ten WAL frames each: three times the restart threshold.
-        let rows = (RESTART_AT * 3 / 10) as i64;
+        let rows = RESTART_AT * 3 / 10;
         for chunk in 0..rows / 64 {
             let jobs: Vec<_> = (0..64)
                 .map(|i| tokio::spawn(insert(&store, chunk * 64 + i, 40 * 1024)))
