@@ -4,6 +4,7 @@
 //! not wait for that fsync to end before its own starts.
 
 use std::fs::File;
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
@@ -41,12 +42,15 @@ impl Syncer {
             .filter(|ms| *ms > 0)
             .map(Duration::from_millis);
         let (batches, queue) = mpsc::channel();
-        let queue = Arc::new(Mutex::new(queue));
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(queue),
+            failed: Mutex::new(None),
+        });
         for n in 0..SYNC_THREADS {
-            let (queue, wal, writer) = (queue.clone(), WalFile::new(wal.clone()), writer.clone());
+            let (shared, wal, writer) = (shared.clone(), WalFile::new(wal.clone()), writer.clone());
             std::thread::Builder::new()
                 .name(format!("moray-sqlite-sync-{n}"))
-                .spawn(move || run(&queue, wal, delay, &writer))
+                .spawn(move || run(&shared, wal, delay, &writer))
                 .expect("cannot start a SQLite sync thread");
         }
         Syncer { batches }
@@ -59,12 +63,20 @@ impl Syncer {
     }
 }
 
+/// What the sync threads share.
+struct Shared {
+    queue: Mutex<mpsc::Receiver<Batch>>,
+    /// The first failed fsync. After one, the kernel may have dropped the pages it could not
+    /// write and a later fsync can succeed without them: no later commit is called durable.
+    failed: Mutex<Option<String>>,
+}
+
 /// Each round takes every batch waiting, syncs once, tells the writer how many batches are
 /// durable, then answers them in commit order. Ends when the writer is gone.
-fn run(queue: &Mutex<mpsc::Receiver<Batch>>, mut wal: WalFile, delay: Option<Duration>, writer: &mpsc::Sender<Msg>) {
+fn run(shared: &Shared, mut wal: WalFile, delay: Option<Duration>, writer: &mpsc::Sender<Msg>) {
     loop {
         let round: Vec<Batch> = {
-            let Ok(queue) = queue.lock() else { return };
+            let Ok(queue) = shared.queue.lock() else { return };
             let Ok(first) = queue.recv() else { return };
             std::iter::once(first).chain(queue.try_iter()).collect()
         };
@@ -72,7 +84,18 @@ fn run(queue: &Mutex<mpsc::Receiver<Batch>>, mut wal: WalFile, delay: Option<Dur
             if let Some(delay) = delay {
                 std::thread::sleep(delay);
             }
-            wal.sync().map_err(|e| format!("cannot sync the WAL: {e}"))
+            let result = wal.sync().map_err(|e| format!("cannot sync the WAL: {e}"));
+            let mut failed = shared.failed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Err(e) = &result
+                && failed.is_none()
+            {
+                tracing::error!(target: "moray::storage", error = %e, "writes are no longer durable; restart moray");
+                *failed = Some(e.clone());
+            }
+            match &*failed {
+                Some(e) => Err(e.clone()),
+                None => result,
+            }
         } else {
             Ok(())
         };
@@ -90,8 +113,9 @@ fn answer(batch: Batch, synced: &Result<(), String>) {
     }
 }
 
-/// The WAL file, opened once. SQLite never deletes or replaces it while the writer's connection
-/// is open (a connection's shared lock keeps it), so the handle stays on the file SQLite writes.
+/// The WAL file, opened once. SQLite does not delete or replace it while the writer's connection
+/// is open (the connection's shared lock keeps it); each sync still checks that the path names
+/// the file of the handle, so that an fsync never goes to a file SQLite no longer writes.
 struct WalFile {
     path: PathBuf,
     file: Option<File>,
@@ -103,9 +127,10 @@ impl WalFile {
     }
 
     fn sync(&mut self) -> std::io::Result<()> {
+        let current = std::fs::metadata(&self.path)?.ino();
         let file = match self.file.take() {
-            Some(file) => file,
-            None => File::open(&self.path)?,
+            Some(file) if file.metadata()?.ino() == current => file,
+            _ => File::open(&self.path)?,
         };
         let result = file.sync_data();
         self.file = Some(file);
