@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -98,26 +98,28 @@ impl PasswordThreads {
 
 pub struct SettingsCache {
     store: DynStore,
-    scopes: Mutex<HashMap<i64, (Instant, Arc<StoredSettings>)>>,
+    /// Read by every request, written about once a second: a read lock does not make the
+    /// worker threads wait on each other.
+    scopes: RwLock<HashMap<i64, (Instant, Arc<StoredSettings>)>>,
 }
 
 impl SettingsCache {
     pub fn new(store: DynStore) -> SettingsCache {
         SettingsCache {
             store,
-            scopes: Mutex::new(HashMap::new()),
+            scopes: RwLock::new(HashMap::new()),
         }
     }
 
     async fn stored(&self, owner_id: i64) -> StoreResult<Arc<StoredSettings>> {
-        if let Ok(scopes) = self.scopes.lock()
+        if let Ok(scopes) = self.scopes.read()
             && let Some((at, settings)) = scopes.get(&owner_id)
             && at.elapsed() < SETTINGS_TTL
         {
             return Ok(settings.clone());
         }
         let settings = Arc::new(self.store.settings(owner_id).await?);
-        if let Ok(mut scopes) = self.scopes.lock() {
+        if let Ok(mut scopes) = self.scopes.write() {
             scopes.insert(owner_id, (Instant::now(), settings.clone()));
         }
         Ok(settings)
@@ -136,7 +138,7 @@ impl SettingsCache {
 
     /// Forgets cached values (after this process changed a setting).
     pub fn clear(&self) {
-        if let Ok(mut scopes) = self.scopes.lock() {
+        if let Ok(mut scopes) = self.scopes.write() {
             scopes.clear();
         }
     }

@@ -13,8 +13,10 @@ mod sync;
 mod users;
 mod writer;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 use anyhow::Context;
 use rusqlite::config::DbConfig;
@@ -126,18 +128,32 @@ impl SqliteStore {
     }
 }
 
-/// Read connections, each used by one blocking task at a time.
+/// Read connections. Each thread that reads keeps its own connection per store (a thread-local),
+/// so lookups on the async threads share no lock: a pool behind one mutex made the two worker
+/// threads wait on each other (futex calls) several times per request.
 struct ReadPool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    /// Tells this pool's connections apart in the thread-locals, which outlive a dropped pool.
+    id: u64,
+    /// Dropped with the pool: connections of a dropped pool are closed at the next lookup.
+    alive: Arc<()>,
     permits: Semaphore,
+}
+
+/// A thread's read connections: (pool id, the pool's liveness, connection).
+type LocalConnections = Vec<(u64, Weak<()>, Connection)>;
+
+thread_local! {
+    static CONNECTIONS: RefCell<LocalConnections> = const { RefCell::new(Vec::new()) };
 }
 
 impl ReadPool {
     fn new(path: PathBuf) -> ReadPool {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         ReadPool {
             path,
-            idle: Mutex::new(Vec::new()),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            alive: Arc::new(()),
             permits: Semaphore::new(READERS),
         }
     }
@@ -158,17 +174,20 @@ impl ReadPool {
             .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
     }
 
-    /// Runs `work` on this thread with an idle connection, opening one when none is idle.
+    /// Runs `work` on this thread with the thread's connection, opened on first use. (Taken out
+    /// of the thread-local while `work` runs: a nested lookup opens a second one.)
     fn run_here<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let conn = self.idle.lock().map_err(|e| StoreError::Backend(e.to_string()))?.pop();
+        let conn = CONNECTIONS.with_borrow_mut(|connections| {
+            connections.retain(|(_, alive, _)| alive.strong_count() > 0);
+            let found = connections.iter().position(|(id, _, _)| *id == self.id);
+            found.map(|index| connections.swap_remove(index).2)
+        });
         let conn = match conn {
             Some(conn) => conn,
             None => connect(&self.path, false)?,
         };
         let result = work(&conn);
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push(conn);
-        }
+        CONNECTIONS.with_borrow_mut(|connections| connections.push((self.id, Arc::downgrade(&self.alive), conn)));
         result
     }
 }
