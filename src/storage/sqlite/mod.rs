@@ -192,6 +192,21 @@ impl ReadPool {
     }
 }
 
+/// A store on a fresh file in a temporary directory, after its writer ran `setup` (tests).
+#[cfg(test)]
+pub(in crate::storage::sqlite) async fn temp_store(setup: &'static str) -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&format!("sqlite://{}/t.db", dir.path().display()))
+        .await
+        .unwrap();
+    store
+        .writer
+        .write(move |s| Ok(s.conn.execute_batch(setup)?))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

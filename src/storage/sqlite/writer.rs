@@ -276,21 +276,12 @@ fn commit(state: &mut WriteState, group: Option<Group>, syncer: &Syncer) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::SqliteStore;
     use super::super::checkpoint::RESTART_AT;
+    use super::super::{SqliteStore, temp_store};
     use crate::storage::StoreResult;
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&format!("sqlite://{}/t.db", dir.path().display()))
-            .await
-            .unwrap();
-        store
-            .writer
-            .write(|s| Ok(s.conn.execute_batch("CREATE TABLE t (n INTEGER UNIQUE, b BLOB)")?))
-            .await
-            .unwrap();
-        (dir, store)
+        temp_store("CREATE TABLE t (n INTEGER UNIQUE, b BLOB)").await
     }
 
     fn insert(store: &SqliteStore, n: i64, bytes: usize) -> impl Future<Output = StoreResult<i64>> + use<> {

@@ -201,7 +201,7 @@ pub(in crate::storage::sqlite) fn insert_device_group(conn: &Connection, user_id
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::sqlite::SqliteStore;
+    use crate::storage::sqlite::{SqliteStore, temp_store};
 
     fn device(extension: Option<&str>) -> NewDevice {
         NewDevice {
@@ -225,23 +225,12 @@ mod tests {
     }
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&format!("sqlite://{}/t.db", dir.path().display()))
-            .await
-            .unwrap();
-        store
-            .writer
-            .write(|s| {
-                s.conn.execute_batch(
-                    "INSERT INTO users (id, username, username_key, password_hash, usertype, uniquehash)
-                     VALUES (0, 'admin', 'admin', 'x', 'admin', 'u');
-                     INSERT INTO default_devices (owner_id) VALUES (0);",
-                )?;
-                Ok(())
-            })
-            .await
-            .unwrap();
-        (dir, store)
+        temp_store(
+            "INSERT INTO users (id, username, username_key, password_hash, usertype, uniquehash)
+             VALUES (0, 'admin', 'admin', 'x', 'admin', 'u');
+             INSERT INTO default_devices (owner_id) VALUES (0);",
+        )
+        .await
     }
 
     async fn create(store: &SqliteStore, device: NewDevice) -> StoreResult<CreatedDevice> {
