@@ -106,10 +106,11 @@ impl Drop for Queue {
 }
 
 impl Writer {
-    /// Starts the writer and its sync thread on `conn`, whose database is a file in WAL mode.
+    /// Starts the writer, its sync threads and its checkpoint thread on `conn`, whose database
+    /// is a file in WAL mode.
     pub fn start(mut conn: Connection) -> rusqlite::Result<Writer> {
         // The writer's commits do not wait for the disk (NORMAL is crash-safe in WAL mode); the
-        // sync thread fsyncs the WAL before any job of the group is answered. Checkpoints still
+        // sync threads fsync the WAL before any job of the group is answered. Checkpoints still
         // sync the WAL and the database file. A larger cache keeps the pages the writer touches
         // (random index pages of PINs and users) instead of reading them again.
         conn.execute_batch(
