@@ -340,7 +340,10 @@ mod tests {
             }
         }
         let wal = std::fs::metadata(dir.path().join("t.db-wal")).unwrap().len();
-        let bound = (RESTART_AT as u64 + 64 * 12) * 4120;
+        // The writer catches up at the first group after the checkpoint thread lets go of its
+        // lock, a few groups past the threshold on a busy machine: twice the threshold (in
+        // frames of a 4 KiB page and its header) is far below the 48,000 frames written.
+        let bound = 2 * RESTART_AT as u64 * 4120;
         assert!(
             wal < bound,
             "WAL of {wal} bytes, more than {bound}: it never started over"
