@@ -1,6 +1,7 @@
-//! Generated values (spec D.2, D.6) and password hashing. All randomness comes from a CSPRNG
-//! seeded by the OS (rand's thread generator); user login passwords are stored only as argon2id
-//! PHC strings.
+//! Generated values (spec D.2, D.6) and password hashing. Generated values come from rand's
+//! thread generator (ChaCha, seeded from the OS and reseeded periodically: seeding a generator
+//! from the OS for every value cost two `getrandom` calls per `device_create`); argon2 salts come
+//! straight from the OS. User login passwords are stored only as argon2id PHC strings.
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -16,12 +17,6 @@ const DIGITS: &[u8] = b"23456789";
 const LOWER_AND_DIGITS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-/// The thread's ChaCha generator, seeded from the OS and reseeded periodically. (Seeding a new
-/// generator from the OS for every value cost two `getrandom` calls per `device_create`.)
-fn os_rng() -> rand::rngs::ThreadRng {
-    rand::rng()
-}
-
 fn pick(alphabet: &[u8], count: usize, rng: &mut impl rand::Rng) -> Vec<u8> {
     (0..count)
         .map(|_| alphabet[rng.random_range(0..alphabet.len())])
@@ -30,13 +25,13 @@ fn pick(alphabet: &[u8], count: usize, rng: &mut impl rand::Rng) -> Vec<u8> {
 
 /// A user's immutable 10-character `[a-z0-9]` uniquehash.
 pub fn uniquehash() -> String {
-    let mut rng = os_rng();
+    let mut rng = rand::rng();
     String::from_utf8(pick(b"abcdefghijklmnopqrstuvwxyz0123456789", 10, &mut rng)).unwrap_or_default()
 }
 
 /// A 12-character device secret; with strong passwords, 4 lower, 4 upper and 4 digits shuffled.
 pub fn device_secret(strong: bool) -> String {
-    let mut rng = os_rng();
+    let mut rng = rand::rng();
     let mut chars = if strong {
         let mut c = pick(LOWER, 4, &mut rng);
         c.extend(pick(UPPER, 4, &mut rng));
@@ -52,13 +47,13 @@ pub fn device_secret(strong: bool) -> String {
 
 /// `length` random decimal digits.
 pub fn pin(length: usize) -> String {
-    let mut rng = os_rng();
+    let mut rng = rand::rng();
     String::from_utf8(pick(b"0123456789", length, &mut rng)).unwrap_or_default()
 }
 
 /// A random alphanumeric token (generated admin passwords and API keys).
 pub fn token(length: usize) -> String {
-    let mut rng = os_rng();
+    let mut rng = rand::rng();
     String::from_utf8(pick(ALPHANUMERIC, length, &mut rng)).unwrap_or_default()
 }
 

@@ -87,10 +87,12 @@ fn run(conn: Connection, nudged: mpsc::Receiver<i64>) {
         if frames < copied {
             copied = 0; // the WAL started over
         }
-        let step = match frames {
-            _ if frames >= RESTART_AT => continue, // the writer's turn
-            _ if frames >= RESTART_AT / 2 => EAGER_EVERY,
-            _ => CHECKPOINT_EVERY,
+        let step = if frames >= RESTART_AT {
+            continue; // the writer's turn
+        } else if frames >= RESTART_AT / 2 {
+            EAGER_EVERY
+        } else {
+            CHECKPOINT_EVERY
         };
         if frames - copied < step {
             continue;

@@ -1,5 +1,5 @@
-//! The embedded SQLite backend: one file in WAL mode, a small pool of read connections, and one
-//! group-committing writer whose groups are answered only once an fsync made them durable (an
+//! The embedded SQLite backend: one file in WAL mode, a read connection per thread that reads, and
+//! one group-committing writer whose groups are answered only once an fsync made them durable (an
 //! acknowledged write survives a power cut; see `writer` and `sync`).
 
 mod checkpoint;
@@ -15,7 +15,6 @@ mod writer;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use anyhow::Context;
@@ -133,15 +132,14 @@ impl SqliteStore {
 /// threads wait on each other (futex calls) several times per request.
 struct ReadPool {
     path: PathBuf,
-    /// Tells this pool's connections apart in the thread-locals, which outlive a dropped pool.
-    id: u64,
-    /// Dropped with the pool: connections of a dropped pool are closed at the next lookup.
+    /// Names this pool in the thread-locals (which outlive a dropped pool): an entry belongs to
+    /// it when the entry's weak reference points here; entries of dropped pools are closed.
     alive: Arc<()>,
     permits: Semaphore,
 }
 
-/// A thread's read connections: (pool id, the pool's liveness, connection).
-type LocalConnections = Vec<(u64, Weak<()>, Connection)>;
+/// A thread's read connections, each with its pool's [`ReadPool::alive`].
+type LocalConnections = Vec<(Weak<()>, Connection)>;
 
 thread_local! {
     static CONNECTIONS: RefCell<LocalConnections> = const { RefCell::new(Vec::new()) };
@@ -149,10 +147,8 @@ thread_local! {
 
 impl ReadPool {
     fn new(path: PathBuf) -> ReadPool {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         ReadPool {
             path,
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             alive: Arc::new(()),
             permits: Semaphore::new(READERS),
         }
@@ -177,17 +173,19 @@ impl ReadPool {
     /// Runs `work` on this thread with the thread's connection, opened on first use. (Taken out
     /// of the thread-local while `work` runs: a nested lookup opens a second one.)
     fn run_here<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let conn = CONNECTIONS.with_borrow_mut(|connections| {
-            connections.retain(|(_, alive, _)| alive.strong_count() > 0);
-            let found = connections.iter().position(|(id, _, _)| *id == self.id);
-            found.map(|index| connections.swap_remove(index).2)
+        let entry = CONNECTIONS.with_borrow_mut(|connections| {
+            connections.retain(|(pool, _)| pool.strong_count() > 0);
+            let found = connections
+                .iter()
+                .position(|(pool, _)| std::ptr::eq(pool.as_ptr(), Arc::as_ptr(&self.alive)));
+            found.map(|index| connections.swap_remove(index))
         });
-        let conn = match conn {
-            Some(conn) => conn,
-            None => connect(&self.path, false)?,
+        let entry = match entry {
+            Some(entry) => entry,
+            None => (Arc::downgrade(&self.alive), connect(&self.path, false)?),
         };
-        let result = work(&conn);
-        CONNECTIONS.with_borrow_mut(|connections| connections.push((self.id, Arc::downgrade(&self.alive), conn)));
+        let result = work(&entry.1);
+        CONNECTIONS.with_borrow_mut(|connections| connections.push(entry));
         result
     }
 }

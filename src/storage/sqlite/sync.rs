@@ -33,8 +33,8 @@ pub struct Syncer {
 }
 
 impl Syncer {
-    /// Starts the thread that syncs `wal` (the database's `-wal` file) and tells the writer
-    /// through `writer` after each fsync.
+    /// Starts the [`SYNC_THREADS`] threads that sync `wal` (the database's `-wal` file) and tell
+    /// the writer through `writer` after each fsync.
     pub fn start(wal: PathBuf, writer: mpsc::Sender<Msg>) -> Syncer {
         let delay = std::env::var(COMMIT_DELAY_ENV)
             .ok()
