@@ -70,8 +70,7 @@ def table(results_file, baselines_file):
     dbsize = {line.split()[1]: int(line.split()[2]) for line in lines if line.startswith("dbsize ") and line.split()[2:]}
     storage = dict(kv.split("=") for kv in base["storage"].split()) if "storage" in base else None
     cores = int(base["cores"])
-    argon2_ms = argon2["small"]
-    ceiling = cores / (argon2_ms / 1000)
+    argon2_ms = argon2.get("small")
 
     print(f"Database: {machine.get('database', 'sqlite')}. Machine: {machine['machine']}; "
           f"load average before the run {machine['load_before']:.2f}.\n")
@@ -89,10 +88,12 @@ def table(results_file, baselines_file):
         print(f"- storage limit (device rows inserted directly, synchronous=FULL): "
               f"{float(storage['single_rows_per_s']):,.0f} rows/s one per transaction, "
               f"{float(storage['batched_rows_per_s']):,.0f} rows/s in transactions of 64")
-    print(f"- argon2id: {argon2_ms:.1f} ms per hash; registration ceiling {cores} cores / {argon2_ms:.1f} ms "
-          f"= {ceiling:,.1f} req/s; registration reached {small['registration']['rps'] / ceiling:.1%} of it "
-          "(argon2id timed just before the registration run)")
-    if "delay2ms" in runs:
+    if argon2_ms and "registration" in small:
+        ceiling = cores / (argon2_ms / 1000)
+        print(f"- argon2id: {argon2_ms:.1f} ms per hash; registration ceiling {cores} cores / {argon2_ms:.1f} ms "
+              f"= {ceiling:,.1f} req/s; registration reached {small['registration']['rps'] / ceiling:.1%} of it "
+              "(argon2id timed just before the registration run)")
+    if "delay2ms" in runs and "device_create" in small:
         d = runs["delay2ms"]["device_create"]
         print(f"- device_create with a 2 ms commit delay: {d['rps']:,.0f} req/s, p50 {ms(d['p50'])}, "
               f"p99 {ms(d['p99'])}, errors {d['errors']}; {ratio(d, limit):.1%} of the HTTP limit around it, "
@@ -109,10 +110,12 @@ def table(results_file, baselines_file):
     print("|---|---|---|---|---|---|---|---|")
     big_limit = big["http_limit"]["rps"]
     for name, r in big.items():
-        s = small[name]
+        s = small.get(name)
+        if not s:
+            continue
         print(f"| {name} | {s['rps']:,.0f} | {r['rps']:,.0f} | {ms(s['p99'])} | {ms(r['p99'])} | "
               f"{r['p99'] / s['p99']:.2f} | {r['rss_mib']:.1f} MiB | {ratio(r, big_limit):.1%} |")
-    if "big" in argon2:
+    if "big" in argon2 and "registration" in big:
         big_ceiling = cores / (argon2["big"] / 1000)
         print(f"\nRegistration at 1,000,000 users: {big['registration']['rps'] / big_ceiling:.1%} of its ceiling "
               f"({cores} cores / {argon2['big']:.1f} ms).")
