@@ -131,12 +131,12 @@ pub async fn handle_path(state: State<AppState>, request: Request) -> Response {
     let name = percent_encoding::percent_decode_str(rest)
         .decode_utf8_lossy()
         .into_owned();
-    handle(state, Some(name), request).await
+    crate::storage::one_snapshot_per_poll(handle(state, Some(name), request)).await
 }
 
 /// `/api/` and `/billing/api/`: the method is named by the `action` parameter.
 pub async fn handle_action(state: State<AppState>, request: Request) -> Response {
-    handle(state, None, request).await
+    crate::storage::one_snapshot_per_poll(handle(state, None, request)).await
 }
 
 async fn handle(State(state): State<AppState>, path_name: Option<String>, request: Request) -> Response {

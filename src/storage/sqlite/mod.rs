@@ -7,25 +7,26 @@ mod devices;
 mod dids;
 mod install;
 mod providers;
+mod reads;
 mod reseller_groups;
 mod sql;
 mod sync;
 mod users;
 mod writer;
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use anyhow::Context;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use tokio::sync::Semaphore;
 
+use reads::ReadPool;
+pub use reads::one_snapshot_per_poll;
 pub use sync::COMMIT_DELAY_ENV;
 use writer::Writer;
 
-use crate::storage::{StoreError, StoreResult};
+use crate::storage::StoreResult;
 
 /// Migrations, applied in order; `PRAGMA user_version` records how many have run.
 /// Never edit one that has shipped: add a new file.
@@ -34,10 +35,6 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/countries.sql"),
     include_str!("../../../migrations/sqlite/0003_agreement_index.sql"),
 ];
-
-/// Reads on the blocking pool at once (lists and scans); point lookups run on the calling thread
-/// and add at most one connection per thread that runs them.
-const READERS: usize = 4;
 
 pub struct SqliteStore {
     readers: Arc<ReadPool>,
@@ -124,69 +121,6 @@ impl SqliteStore {
     /// Handing a query of a few microseconds to the blocking pool costs more than the query.
     pub(super) fn lookup<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         self.readers.run_here(work)
-    }
-}
-
-/// Read connections. Each thread that reads keeps its own connection per store (a thread-local),
-/// so lookups on the async threads share no lock: a pool behind one mutex made the two worker
-/// threads wait on each other (futex calls) several times per request.
-struct ReadPool {
-    path: PathBuf,
-    /// Names this pool in the thread-locals (which outlive a dropped pool): an entry belongs to
-    /// it when the entry's weak reference points here; entries of dropped pools are closed.
-    alive: Arc<()>,
-    permits: Semaphore,
-}
-
-/// A thread's read connections, each with its pool's [`ReadPool::alive`].
-type LocalConnections = Vec<(Weak<()>, Connection)>;
-
-thread_local! {
-    static CONNECTIONS: RefCell<LocalConnections> = const { RefCell::new(Vec::new()) };
-}
-
-impl ReadPool {
-    fn new(path: PathBuf) -> ReadPool {
-        ReadPool {
-            path,
-            alive: Arc::new(()),
-            permits: Semaphore::new(READERS),
-        }
-    }
-
-    async fn run<T, F>(self: Arc<Self>, work: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-    {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let pool = self.clone();
-        tokio::task::spawn_blocking(move || pool.run_here(work))
-            .await
-            .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
-    }
-
-    /// Runs `work` on this thread with the thread's connection, opened on first use. (Taken out
-    /// of the thread-local while `work` runs: a nested lookup opens a second one.)
-    fn run_here<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let entry = CONNECTIONS.with_borrow_mut(|connections| {
-            connections.retain(|(pool, _)| pool.strong_count() > 0);
-            let found = connections
-                .iter()
-                .position(|(pool, _)| std::ptr::eq(pool.as_ptr(), Arc::as_ptr(&self.alive)));
-            found.map(|index| connections.swap_remove(index))
-        });
-        let entry = match entry {
-            Some(entry) => entry,
-            None => (Arc::downgrade(&self.alive), connect(&self.path, false)?),
-        };
-        let result = work(&entry.1);
-        CONNECTIONS.with_borrow_mut(|connections| connections.push(entry));
-        result
     }
 }
 

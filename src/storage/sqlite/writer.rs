@@ -143,6 +143,8 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&mut WriteState) -> StoreResult<T> + Send + 'static,
     {
+        // The caller's next lookup must see this write, not its poll's earlier snapshot.
+        super::reads::end_shared_snapshot();
         let (answer, answered) = oneshot::channel::<StoreResult<T>>();
         let job: Box<dyn Job> = Box::new(WriteJob { work, answer });
         self.inner
