@@ -15,8 +15,10 @@ use super::writer::Msg;
 /// (issue 4). Off by default.
 pub const COMMIT_DELAY_ENV: &str = "MORAY_TEST_COMMIT_DELAY_MS";
 
-/// fsyncs of the WAL in flight at once at most.
-pub const SYNC_THREADS: usize = 2;
+/// fsyncs of the WAL in flight at once at most. Three rather than two: with a slow disk (the
+/// 2 ms commit delay) a group waited for a free sync thread; `device_create` gained 8 % there
+/// (10,500 → 11,300 req/s) and stayed level without the delay; four lost 4 % without it.
+pub const SYNC_THREADS: usize = 3;
 
 /// Called once the group's commit is durable (or failed), with the outcome.
 pub type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
