@@ -1,7 +1,6 @@
 //! The settings of spec C: names, scopes, defaults and what values they take. A reseller without
 //! its own value of an owner-scoped setting inherits admin's.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::model::DEVICE_TYPES;
@@ -130,7 +129,7 @@ impl Setting {
 }
 
 /// The stored settings rows of one owner scope.
-pub type StoredSettings = HashMap<String, String>;
+pub type StoredSettings = foldhash::HashMap<String, String>;
 
 /// The settings in force for one owner scope: the scope's own rows, then admin's, then defaults.
 #[derive(Debug, Clone)]
@@ -178,8 +177,8 @@ mod tests {
 
     #[test]
     fn reseller_inherits_admin_until_it_has_its_own_value() {
-        let admin: StoredSettings = [("allow_api".to_string(), "1".to_string())].into();
-        let mut own = StoredSettings::new();
+        let admin: StoredSettings = [("allow_api".to_string(), "1".to_string())].into_iter().collect();
+        let mut own = StoredSettings::default();
         let r = Resolved::new(Arc::new(own.clone()), Arc::new(admin.clone()));
         assert_eq!(r.get("allow_api"), "1");
         assert_eq!(r.get("device_pin_length"), "6");
