@@ -26,20 +26,31 @@ impl Node {
 
     /// Renders a whole response document: declaration plus this element as the root.
     pub fn into_document(self) -> String {
-        let mut out = String::with_capacity(256);
+        let mut out = String::with_capacity(DECLARATION.len() + self.rendered_len(0));
         out.push_str(DECLARATION);
         self.write(0, &mut out);
         out
     }
 
-    fn write(&self, depth: usize, out: &mut String) {
-        for _ in 0..depth {
-            out.push_str("  ");
+    /// The length of the rendered element when its text needs no escaping: sizes the buffer
+    /// once instead of growing it (and copying it) several times.
+    fn rendered_len(&self, depth: usize) -> usize {
+        let tags = |name: &str| 2 * name.len() + 5;
+        match self {
+            Node::Leaf(name, text) => 2 * depth + tags(name) + text.len() + 1,
+            Node::Parent(name, children) => {
+                let inner: usize = children.iter().map(|child| child.rendered_len(depth + 1)).sum();
+                4 * depth + tags(name) + 2 + inner
+            }
         }
+    }
+
+    fn write(&self, depth: usize, out: &mut String) {
+        indent(depth, out);
         match self {
             Node::Leaf(name, text) => {
                 open(name, out);
-                out.push_str(&escape_text(text));
+                push_escaped(text, out);
                 close(name, out);
             }
             // An empty container reads like empty text: `<name></name>`.
@@ -53,13 +64,21 @@ impl Node {
                 for child in children {
                     child.write(depth + 1, out);
                 }
-                for _ in 0..depth {
-                    out.push_str("  ");
-                }
+                indent(depth, out);
                 close(name, out);
             }
         }
         out.push('\n');
+    }
+}
+
+fn indent(depth: usize, out: &mut String) {
+    const SPACES: &str = "                ";
+    let mut width = 2 * depth;
+    while width > 0 {
+        let step = width.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        width -= step;
     }
 }
 
@@ -73,6 +92,23 @@ fn close(name: &str, out: &mut String) {
     out.push_str("</");
     out.push_str(name);
     out.push('>');
+}
+
+/// A byte that text cannot carry as is: markup (`&`, `<`, `>`) or a C0 control character other
+/// than TAB, LF and CR, which XML 1.0 cannot carry at all. (No byte of a multi-byte UTF-8
+/// character is below 0x80, so a byte test is exact.)
+fn needs_escape(byte: u8) -> bool {
+    matches!(byte, b'&' | b'<' | b'>') || (byte < b' ' && !matches!(byte, b'\t' | b'\n' | b'\r'))
+}
+
+/// Appends `text` escaped; most text (ids, names, numbers) has nothing to escape and is copied
+/// in one piece.
+fn push_escaped(text: &str, out: &mut String) {
+    if text.bytes().any(needs_escape) {
+        out.push_str(&escape_text(text));
+    } else {
+        out.push_str(text);
+    }
 }
 
 /// Escapes `&`, `<`, `>` and drops C0 control characters other than TAB, LF and CR, which XML 1.0
@@ -118,6 +154,29 @@ mod tests {
         assert_eq!(escape_text("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d\"e'f");
         assert_eq!(escape_text("x\u{1}y\tz\n"), "xy\tz\n");
         assert_eq!(escape_text("Žalgiris"), "Žalgiris");
+    }
+
+    #[test]
+    fn the_buffer_is_sized_exactly_for_text_without_escapes() {
+        let node = Node::parent(
+            "page",
+            vec![
+                Node::leaf("id", "17"),
+                Node::parent("deep", vec![Node::parent("deeper", vec![Node::leaf("x", "Žalgiris")])]),
+            ],
+        );
+        assert_eq!(DECLARATION.len() + node.rendered_len(0), node.into_document().len());
+    }
+
+    #[test]
+    fn deep_indentation_and_escapes_in_leaf_text() {
+        let mut node = Node::leaf("leaf", "a<b&c>\u{7}d");
+        for _ in 0..10 {
+            node = Node::parent("n", vec![node]);
+        }
+        let doc = node.into_document();
+        let line = format!("{}<leaf>a&lt;b&amp;c&gt;d</leaf>\n", " ".repeat(20));
+        assert!(doc.contains(&line), "{doc}");
     }
 
     #[test]
