@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 
+mod line;
+pub use line::LineFormat;
+
 /// How long a line may wait in memory before it is written.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(20);
 

@@ -231,11 +231,15 @@ pub fn main() -> ExitCode {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let log = LogSink::start();
-    tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(log.clone())
-        .with_ansi(ansi)
-        .init();
+        .with_ansi(ansi);
+    if ansi {
+        subscriber.init(); // a person reading a terminal: the default format, in colour
+    } else {
+        subscriber.event_format(crate::logging::LineFormat).init();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
