@@ -3,7 +3,7 @@
 //! Layout: [`api`] holds the wire contract (parameters, hash, pre-checks, one module per method
 //! family); [`storage`] the `Store` trait and one module per database backend; [`cli`] the
 //! `moray` command; [`server`] the HTTP app and its serve seam.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod admin;
 pub mod api;

@@ -240,7 +240,12 @@ pub fn main() -> ExitCode {
     } else {
         subscriber.event_format(crate::logging::LineFormat).init();
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // An idle worker keeps no SQLite read transaction open (see `one_snapshot_per_poll`).
+        .on_thread_park(crate::storage::end_read_snapshots)
+        .build();
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("moray: cannot start the runtime: {e}");

@@ -25,9 +25,9 @@ pub use providers::{NewProvider, ProviderChange, ProviderDeletion, ProviderStore
 pub use reseller_groups::ResellerGroupStore;
 pub use users::{NewPermissionGroup, NewUser, Registered, UserStore};
 
-/// Runs a request so that the SQLite lookups of each of its polls share one read transaction
-/// (the server backends have no such cost and ignore it).
-pub use sqlite::one_snapshot_per_poll;
+/// Runs a request so that its SQLite lookups share read transactions, and ends those a thread
+/// keeps (the server backends have no such cost and ignore both).
+pub use sqlite::{end_read_snapshots, one_snapshot_per_poll};
 
 /// Brings every storage trait into scope: `use crate::storage::prelude::*;`.
 pub mod prelude {

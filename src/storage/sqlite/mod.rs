@@ -7,6 +7,7 @@ mod devices;
 mod dids;
 mod install;
 mod providers;
+#[allow(unsafe_code)] // the WAL-index header mapping: see `reads::WalHeader`
 mod reads;
 mod reseller_groups;
 mod sql;
@@ -22,7 +23,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use reads::ReadPool;
-pub use reads::one_snapshot_per_poll;
+pub use reads::{end_read_snapshots, one_snapshot_per_poll};
 pub use sync::COMMIT_DELAY_ENV;
 use writer::Writer;
 

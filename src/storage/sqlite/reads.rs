@@ -1,10 +1,14 @@
-//! Read connections, one per thread that reads, and the read transaction that the lookups of one
-//! poll of a request share.
+//! Read connections, one per thread that reads, and the read transactions the lookups of
+//! requests share: a transaction stays open on its thread from one lookup to the next while no
+//! commit happened (by any process), so a request's lookups usually start none at all.
 
 use std::cell::{Cell, RefCell};
+use std::fs::File;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::Semaphore;
@@ -16,6 +20,11 @@ use crate::storage::{StoreError, StoreResult};
 /// and add at most one connection per thread that runs them.
 const READERS: usize = 4;
 
+/// A kept read transaction older than this is ended at the next lookup even if nothing was
+/// committed: no reader holds back a checkpoint for long (idle threads end theirs at once, see
+/// [`end_read_snapshots`]).
+const MAX_SNAPSHOT_AGE: Duration = Duration::from_millis(250);
+
 /// Read connections. Each thread that reads keeps its own connection per store (a thread-local),
 /// so lookups on the async threads share no lock: a pool behind one mutex made the two worker
 /// threads wait on each other (futex calls) several times per request.
@@ -25,20 +34,32 @@ pub(super) struct ReadPool {
     /// it when the entry's weak reference points here; entries of dropped pools are closed.
     alive: Arc<()>,
     permits: Semaphore,
+    /// Tells whether anything was committed since a kept transaction began; without it (the
+    /// `-shm` file could not be mapped) a transaction ends with the poll that began it.
+    header: Option<WalHeader>,
 }
 
-/// A thread's read connections, each with its pool's [`ReadPool::alive`].
-type LocalConnections = Vec<(Weak<()>, Connection)>;
+/// A thread's read connection to one pool.
+struct Local {
+    /// The pool's [`ReadPool::alive`].
+    pool: Weak<()>,
+    conn: Connection,
+    /// For an open transaction kept across polls: the WAL-index header read before it began,
+    /// and when it began.
+    snapshot: Option<([u32; HEADER_WORDS], Instant)>,
+}
 
 thread_local! {
-    static CONNECTIONS: RefCell<LocalConnections> = const { RefCell::new(Vec::new()) };
+    static CONNECTIONS: RefCell<Vec<Local>> = const { RefCell::new(Vec::new()) };
     /// How many [`one_snapshot_per_poll`] polls are running on this thread (nested: >1).
-    static SHARED_SNAPSHOT: Cell<u32> = const { Cell::new(0) };
+    static IN_REQUEST: Cell<u32> = const { Cell::new(0) };
 }
 
 impl ReadPool {
+    /// Call once the database is open in WAL mode (its `-shm` file exists).
     pub(super) fn new(path: PathBuf) -> ReadPool {
         ReadPool {
+            header: WalHeader::map(&path),
             path,
             alive: Arc::new(()),
             permits: Semaphore::new(READERS),
@@ -65,77 +86,154 @@ impl ReadPool {
 
     /// Runs `work` on this thread with the thread's connection, opened on first use. (Taken out
     /// of the thread-local while `work` runs: a nested lookup opens a second one.) Inside
-    /// [`one_snapshot_per_poll`], the connection's read transaction is left open for the next
-    /// lookup of the same poll.
+    /// [`one_snapshot_per_poll`], the connection's read transaction is shared with the other
+    /// lookups of the poll, and kept for later ones while nothing is committed.
     pub(super) fn run_here<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let entry = CONNECTIONS.with_borrow_mut(|connections| {
-            connections.retain(|(pool, _)| pool.strong_count() > 0);
+        let taken = CONNECTIONS.with_borrow_mut(|connections| {
+            connections.retain(|local| local.pool.strong_count() > 0);
             let found = connections
                 .iter()
-                .position(|(pool, _)| std::ptr::eq(pool.as_ptr(), Arc::as_ptr(&self.alive)));
+                .position(|local| std::ptr::eq(local.pool.as_ptr(), Arc::as_ptr(&self.alive)));
             found.map(|index| connections.swap_remove(index))
         });
-        let entry = match entry {
-            Some(entry) => entry,
-            None => (Arc::downgrade(&self.alive), connect(&self.path, false)?),
+        let mut local = match taken {
+            Some(local) => local,
+            None => Local {
+                pool: Arc::downgrade(&self.alive),
+                conn: connect(&self.path, false)?,
+                snapshot: None,
+            },
         };
-        let result = begin_if_shared(&entry.1).and_then(|()| work(&entry.1));
-        CONNECTIONS.with_borrow_mut(|connections| connections.push(entry));
+        let result = self.prepare(&mut local).and_then(|()| work(&local.conn));
+        CONNECTIONS.with_borrow_mut(|connections| connections.push(local));
         result
+    }
+
+    /// Leaves `local` in the transaction its lookup belongs in: outside a request, none (a
+    /// statement's own); in a request, the open one if it still sees the latest commit, else a
+    /// new one.
+    fn prepare(&self, local: &mut Local) -> StoreResult<()> {
+        let open = !local.conn.is_autocommit();
+        if IN_REQUEST.get() == 0 {
+            if open {
+                end(local);
+            }
+            return Ok(());
+        }
+        let header = self.header.as_ref().map(WalHeader::read);
+        if open {
+            let current = match (&local.snapshot, &header) {
+                (Some((seen, began)), Some(now)) => seen == now && began.elapsed() < MAX_SNAPSHOT_AGE,
+                // Begun in this poll (no header to compare): it ends with the poll.
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            if current {
+                return Ok(());
+            }
+            end(local);
+        }
+        // The header is read before the transaction's snapshot is taken: a commit in between
+        // makes the next lookup start over, never keep a snapshot older than it believes.
+        local.conn.prepare_cached("BEGIN")?.execute([])?;
+        local.snapshot = header.map(|words| (words, Instant::now()));
+        Ok(())
     }
 }
 
-/// Polls `future` so that the point lookups of each poll share one read transaction (one
-/// snapshot), ended when the poll returns. Every read transaction of SQLite's WAL takes and
-/// releases a lock on the WAL index, with `fcntl` under a mutex that the threads contend for: a
-/// request that looks up its caller, a device and the device's owner paid that three times. A
-/// transaction never outlives a poll, so it never spans a wait (a write's commit, a password
-/// hash), and a write ends it first (see [`end_shared_snapshot`]): a request reads what it wrote.
+/// Ends `local`'s transaction (a read transaction has nothing to lose; if even COMMIT fails,
+/// ROLLBACK ends it).
+fn end(local: &mut Local) {
+    local.snapshot = None;
+    let committed = local.conn.prepare_cached("COMMIT").and_then(|mut end| end.execute([]));
+    if committed.is_err() {
+        let _ = local.conn.execute_batch("ROLLBACK");
+    }
+}
+
+/// Number of 32-bit words in SQLite's WAL-index header (`WalIndexHdr`, 48 bytes).
+const HEADER_WORDS: usize = 12;
+
+/// The first copy of the WAL-index header at the start of the database's `-shm` file, mapped
+/// read-only. Every commit and every restart of the WAL rewrites it (frame count, checksums,
+/// salts), whichever process makes them; SQLite itself compares it to know whether a reader's
+/// cache is still current. Equal words mean nothing was committed since they were read.
+struct WalHeader {
+    map: memmap2::Mmap,
+}
+
+impl WalHeader {
+    fn map(database: &Path) -> Option<WalHeader> {
+        let mut name = database.as_os_str().to_owned();
+        name.push("-shm");
+        let file = File::open(&name).ok()?;
+        let long_enough = file.metadata().ok()?.len() >= (HEADER_WORDS * 4) as u64;
+        // SAFETY: a read-only shared mapping of a file SQLite keeps at least this long while any
+        // of its connections is open (only a first opener, when no connection is left, truncates
+        // it); the words are only read through atomics below, while a connection is held.
+        let map = unsafe { memmap2::MmapOptions::new().len(HEADER_WORDS * 4).map(&file) }.ok()?;
+        long_enough.then_some(WalHeader { map })
+    }
+
+    fn read(&self) -> [u32; HEADER_WORDS] {
+        let words = self.map.as_ptr().cast::<AtomicU32>();
+        // SAFETY: the mapping is page-aligned and HEADER_WORDS words long; other threads and
+        // processes write these words, so they are read as atomics.
+        std::array::from_fn(|i| unsafe { &*words.add(i) }.load(Ordering::Acquire))
+    }
+}
+
+/// Polls `future` so that its SQLite point lookups share read transactions: the lookups of one
+/// poll share one snapshot, and a later poll (or another request on the same thread) keeps it
+/// while no commit happened since it began. Every WAL read transaction takes and releases a
+/// lock on the WAL index with `fcntl`, under a mutex that the threads contend for: a request
+/// that looks up its caller, a device and the device's owner paid that three times. A
+/// transaction is ended before a write (see [`end_read_snapshots`]) and never outlives a
+/// commit it would not see: a request reads what was acknowledged before it.
 pub async fn one_snapshot_per_poll<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     std::future::poll_fn(|cx| {
-        let _shared = SharedSnapshot::enter();
+        let _request = InRequest::enter();
         future.as_mut().poll(cx)
     })
     .await
 }
 
-struct SharedSnapshot;
+struct InRequest;
 
-impl SharedSnapshot {
-    fn enter() -> SharedSnapshot {
-        SHARED_SNAPSHOT.set(SHARED_SNAPSHOT.get() + 1);
-        SharedSnapshot
+impl InRequest {
+    fn enter() -> InRequest {
+        IN_REQUEST.set(IN_REQUEST.get() + 1);
+        InRequest
     }
 }
 
-impl Drop for SharedSnapshot {
+impl Drop for InRequest {
     fn drop(&mut self) {
-        let depth = SHARED_SNAPSHOT.get() - 1;
-        SHARED_SNAPSHOT.set(depth);
+        let depth = IN_REQUEST.get() - 1;
+        IN_REQUEST.set(depth);
         if depth == 0 {
-            end_shared_snapshot();
+            // Transactions that cannot tell whether they are current end with their poll.
+            end_where(|local| local.snapshot.is_none());
         }
     }
 }
 
-/// Inside [`one_snapshot_per_poll`], opens the connection's read transaction if none is open.
-fn begin_if_shared(conn: &Connection) -> StoreResult<()> {
-    if SHARED_SNAPSHOT.get() > 0 && conn.is_autocommit() {
-        conn.prepare_cached("BEGIN")?.execute([])?;
-    }
-    Ok(())
+/// Ends the read transactions this thread's connections keep: before a write is queued (the
+/// caller's next lookup must see it) and when a worker thread goes idle (the runtime's park
+/// hook), so that no idle thread holds back a checkpoint.
+pub fn end_read_snapshots() {
+    end_where(|_| true);
 }
 
-/// Ends the read transactions this thread's connections hold, so that the next lookup sees every
-/// commit made until then (a write calls this before it is queued).
-pub(super) fn end_shared_snapshot() {
-    CONNECTIONS.with_borrow(|connections| {
-        for (_, conn) in connections.iter().filter(|(_, conn)| !conn.is_autocommit()) {
-            // A read transaction has nothing to lose; if even COMMIT fails, ROLLBACK ends it.
-            let committed = conn.prepare_cached("COMMIT").and_then(|mut end| end.execute([]));
-            if committed.is_err() {
-                let _ = conn.execute_batch("ROLLBACK");
+fn end_where(which: impl Fn(&Local) -> bool) {
+    // `try_`: a thread-local being torn down at thread exit needs no ending.
+    let _ = CONNECTIONS.try_with(|connections| {
+        if let Ok(mut connections) = connections.try_borrow_mut() {
+            for local in connections.iter_mut() {
+                if !local.conn.is_autocommit() && which(local) {
+                    end(local);
+                }
             }
         }
     });
@@ -157,7 +255,7 @@ mod tests {
     }
 
     fn open_transactions() -> usize {
-        CONNECTIONS.with_borrow(|connections| connections.iter().filter(|(_, c)| !c.is_autocommit()).count())
+        CONNECTIONS.with_borrow(|connections| connections.iter().filter(|l| !l.conn.is_autocommit()).count())
     }
 
     #[tokio::test]
@@ -167,21 +265,94 @@ mod tests {
         assert_eq!(open_transactions(), 0);
     }
 
+    /// When this thread's kept transaction began, if one is kept.
+    fn kept_since() -> Option<Instant> {
+        CONNECTIONS.with_borrow(|connections| connections.iter().find_map(|l| l.snapshot.map(|(_, at)| at)))
+    }
+
     #[tokio::test]
-    async fn lookups_of_one_poll_share_a_transaction_that_ends_with_the_poll() {
-        let (_dir, store) = temp_store("CREATE TABLE t (x)").await;
+    async fn lookups_share_a_transaction_kept_until_a_commit_or_idle() {
+        let (dir, store) = temp_store("CREATE TABLE t (x)").await;
+        // Another connection, as another process would commit.
+        let other = Connection::open(dir.path().join("t.db")).unwrap();
         let seen = one_snapshot_per_poll(async {
             let first = rows_and_open(&store);
+            let began = kept_since();
             let second = rows_and_open(&store);
-            let open_before_yield = open_transactions();
-            // A wait that pends ends the poll, and with it the transaction.
+            // A wait that pends ends the poll; with nothing committed the transaction is kept.
             tokio::task::yield_now().await;
-            let open_after_yield = open_transactions();
-            (first, second, open_before_yield, open_after_yield)
+            let kept_after_yield = (open_transactions(), kept_since() == began);
+            other.execute("INSERT INTO t VALUES (1)", []).unwrap();
+            // The commit changed the WAL-index header: the next lookup starts over and sees it.
+            let after_commit = rows_and_open(&store);
+            let began_again = kept_since() != began;
+            (first, second, kept_after_yield, after_commit, began_again)
         })
         .await;
-        assert_eq!(seen, ((0, true), (0, true), 1, 0));
-        assert_eq!(open_transactions(), 0, "nothing stays open after the request");
+        assert_eq!(seen, ((0, true), (0, true), (1, true), (1, true), true));
+        // Between requests the transaction stays; an idle thread ends it.
+        assert_eq!(open_transactions(), 1);
+        end_read_snapshots();
+        assert_eq!((open_transactions(), kept_since()), (0, None));
+    }
+
+    #[tokio::test]
+    async fn a_kept_transaction_is_not_kept_past_its_age_limit() {
+        let (_dir, store) = temp_store("CREATE TABLE t (x)").await;
+        let began = one_snapshot_per_poll(async {
+            rows_and_open(&store);
+            kept_since()
+        })
+        .await
+        .unwrap();
+        tokio::time::sleep(MAX_SNAPSHOT_AGE + Duration::from_millis(20)).await;
+        let again = one_snapshot_per_poll(async {
+            rows_and_open(&store);
+            kept_since()
+        })
+        .await
+        .unwrap();
+        assert!(again > began + MAX_SNAPSHOT_AGE);
+    }
+
+    #[tokio::test]
+    async fn a_lookup_outside_a_request_ends_a_kept_transaction_first() {
+        let (dir, store) = temp_store("CREATE TABLE t (x)").await;
+        one_snapshot_per_poll(async { rows_and_open(&store) }).await;
+        assert_eq!(open_transactions(), 1);
+        Connection::open(dir.path().join("t.db"))
+            .unwrap()
+            .execute("INSERT INTO t VALUES (1)", [])
+            .unwrap();
+        assert_eq!(rows_and_open(&store), (1, false));
+    }
+
+    #[tokio::test]
+    async fn without_the_header_a_transaction_ends_with_its_poll() {
+        let (dir, _store) = temp_store("CREATE TABLE t (x)").await;
+        assert!(WalHeader::map(&dir.path().join("missing.db")).is_none());
+        let pool = ReadPool {
+            header: None,
+            ..ReadPool::new(dir.path().join("t.db"))
+        };
+        let count = |pool: &ReadPool| {
+            pool.run_here(|c| {
+                Ok((
+                    c.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))?,
+                    !c.is_autocommit(),
+                ))
+            })
+            .unwrap()
+        };
+        let seen = one_snapshot_per_poll(async {
+            let first = count(&pool);
+            let second = count(&pool);
+            tokio::task::yield_now().await;
+            (first, second, open_transactions())
+        })
+        .await;
+        assert_eq!(seen, ((0, true), (0, true), 0));
+        assert_eq!(open_transactions(), 0);
     }
 
     #[tokio::test]

@@ -144,7 +144,7 @@ impl Writer {
         F: FnOnce(&mut WriteState) -> StoreResult<T> + Send + 'static,
     {
         // The caller's next lookup must see this write, not its poll's earlier snapshot.
-        super::reads::end_shared_snapshot();
+        super::reads::end_read_snapshots();
         let (answer, answered) = oneshot::channel::<StoreResult<T>>();
         let job: Box<dyn Job> = Box::new(WriteJob { work, answer });
         self.inner
