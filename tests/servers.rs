@@ -436,6 +436,94 @@ async fn scale_out_two_processes_on_one_database() {
     }
 }
 
+/// The body of `method` signed with [`SECRET`] and posted to `address`.
+async fn post_to(client: &reqwest::Client, address: &str, method: &str, params: &[(&str, &str)]) -> String {
+    let reply = client
+        .post(format!("http://{address}/billing/api/{method}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&signed(method, &pairs(params), SECRET)))
+        .send()
+        .await
+        .expect("moray answers");
+    reply.text().await.unwrap()
+}
+
+/// Two `moray serve` processes on one SQLite file: a device created through one is found at once
+/// through the other, while the other is kept busy reading (its threads keep read transactions
+/// open between requests while nothing is committed, decision F13: another process's commit
+/// must end them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_processes_read_each_others_writes_at_once() {
+    let db = TestDb::on(None);
+    let url = db.url.clone();
+    run_ok(
+        &url,
+        &["init", "--admin-password", "admin-pass1", "--api-secret", SECRET],
+    );
+    let owner = run_ok(
+        &url,
+        &[
+            "users",
+            "add",
+            "--username",
+            "owner",
+            "--password",
+            PASSWORD,
+            "--type",
+            "user",
+            "--json",
+        ],
+    );
+    let owner_id = json_field(&owner, "id").as_i64().unwrap().to_string();
+    let writer = serve(&url, db.dir.path(), "a", &[]).await;
+    let reader = serve(&url, db.dir.path(), "b", &[]).await;
+    let client = reqwest::Client::new();
+    let device_create = [("u", "admin"), ("user_id", owner_id.as_str())];
+    let create = || post_to(&client, &writer.address, "device_create", &device_create);
+    let id_of = |body: &str| {
+        let start = body.find("<id>").unwrap_or_else(|| panic!("no id: {body}")) + "<id>".len();
+        body[start..start + body[start..].find("</id>").unwrap()].to_owned()
+    };
+    let first = id_of(&create().await);
+    // Steady reads on the second process, enough that its threads rarely go idle (an idle
+    // thread ends its kept transaction anyway).
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for _ in 0..32 {
+        let (stop, client, address, first) = (stop.clone(), client.clone(), reader.address.clone(), first.clone());
+        load.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let body = post_to(
+                    &client,
+                    &address,
+                    "device_details_get",
+                    &[("u", "admin"), ("device_id", &first)],
+                )
+                .await;
+                assert!(error_of(&body).is_none(), "{body}");
+            }
+        }));
+    }
+    for _ in 0..150 {
+        let id = id_of(&create().await);
+        let body = post_to(
+            &client,
+            &reader.address,
+            "device_details_get",
+            &[("u", "admin"), ("device_id", &id)],
+        )
+        .await;
+        assert!(
+            body.contains(&format!("<id>{id}</id>")),
+            "device {id} not seen at once: {body}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in load {
+        task.await.unwrap();
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // copy
 
