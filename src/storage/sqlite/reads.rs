@@ -25,6 +25,11 @@ const READERS: usize = 4;
 /// [`end_read_snapshots`]).
 const MAX_SNAPSHOT_AGE: Duration = Duration::from_millis(250);
 
+/// A transaction is kept across polls only while the WAL is shorter than this (in frames). The
+/// writer starts the WAL over past it (`checkpoint::RESTART_AT`), which it can only do while no
+/// reader is inside the WAL: kept transactions would hold it off for good under steady load.
+const KEEP_WHILE_WAL_BELOW: u32 = super::checkpoint::RESTART_AT as u32;
+
 /// Read connections. Each thread that reads keeps its own connection per store (a thread-local),
 /// so lookups on the async threads share no lock: a pool behind one mutex made the two worker
 /// threads wait on each other (futex calls) several times per request.
@@ -66,8 +71,8 @@ impl ReadPool {
         }
     }
 
-    /// Runs `work` on the blocking pool (at most [`READERS`] at once), in a read transaction of
-    /// its own.
+    /// Runs `work` on the blocking pool (at most [`READERS`] at once); each of its statements
+    /// reads in a transaction of its own.
     pub(super) async fn run<T, F>(self: Arc<Self>, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -105,7 +110,13 @@ impl ReadPool {
             },
         };
         let result = self.prepare(&mut local).and_then(|()| work(&local.conn));
-        CONNECTIONS.with_borrow_mut(|connections| connections.push(local));
+        CONNECTIONS.with_borrow_mut(|connections| {
+            // A nested lookup opened a second connection: one per thread is enough (this one
+            // closes, ending its transaction).
+            if !connections.iter().any(|other| other.pool.ptr_eq(&local.pool)) {
+                connections.push(local);
+            }
+        });
         result
     }
 
@@ -136,7 +147,7 @@ impl ReadPool {
         // The header is read before the transaction's snapshot is taken: a commit in between
         // makes the next lookup start over, never keep a snapshot older than it believes.
         local.conn.prepare_cached("BEGIN")?.execute([])?;
-        local.snapshot = header.map(|words| (words, Instant::now()));
+        local.snapshot = header.filter(keeps).map(|words| (words, Instant::now()));
         Ok(())
     }
 }
@@ -154,6 +165,14 @@ fn end(local: &mut Local) {
 /// Number of 32-bit words in SQLite's WAL-index header (`WalIndexHdr`, 48 bytes).
 const HEADER_WORDS: usize = 12;
 
+/// The header word holding `mxFrame`, the WAL's length in frames (byte offset 16).
+const MX_FRAME: usize = 4;
+
+/// Whether a transaction begun with this header may be kept past its poll.
+fn keeps(header: &[u32; HEADER_WORDS]) -> bool {
+    header[MX_FRAME] < KEEP_WHILE_WAL_BELOW
+}
+
 /// The first copy of the WAL-index header at the start of the database's `-shm` file, mapped
 /// read-only. Every commit and every restart of the WAL rewrites it (frame count, checksums,
 /// salts), whichever process makes them; SQLite itself compares it to know whether a reader's
@@ -164,15 +183,20 @@ struct WalHeader {
 
 impl WalHeader {
     fn map(database: &Path) -> Option<WalHeader> {
-        let mut name = database.as_os_str().to_owned();
+        // SQLite opens the `-shm` beside the database's real path (symbolic links resolved).
+        let mut name = std::fs::canonicalize(database).ok()?.into_os_string();
         name.push("-shm");
         let file = File::open(&name).ok()?;
         let long_enough = file.metadata().ok()?.len() >= (HEADER_WORDS * 4) as u64;
         // SAFETY: a read-only shared mapping of a file SQLite keeps at least this long while any
         // of its connections is open (only a first opener, when no connection is left, truncates
         // it); the words are only read through atomics below, while a connection is held.
-        let map = unsafe { memmap2::MmapOptions::new().len(HEADER_WORDS * 4).map(&file) }.ok()?;
-        long_enough.then_some(WalHeader { map })
+        let map = unsafe { memmap2::MmapOptions::new().len(HEADER_WORDS * 4).map(&file) }.ok();
+        // Never closed: closing any descriptor of a file drops every POSIX lock the process
+        // holds on it, SQLite's included (its lock on the `-shm` file tells other processes
+        // that the file is in use; without it the next one to open the database rebuilds it).
+        std::mem::forget(file);
+        map.filter(|_| long_enough).map(|map| WalHeader { map })
     }
 
     fn read(&self) -> [u32; HEADER_WORDS] {
@@ -213,8 +237,12 @@ impl Drop for InRequest {
         let depth = IN_REQUEST.get() - 1;
         IN_REQUEST.set(depth);
         if depth == 0 {
-            // Transactions that cannot tell whether they are current end with their poll.
-            end_where(|local| local.snapshot.is_none());
+            // Transactions that are not kept (or kept long enough) end with their poll.
+            end_where(|local| {
+                local
+                    .snapshot
+                    .is_none_or(|(_, began)| began.elapsed() >= MAX_SNAPSHOT_AGE)
+            });
         }
     }
 }
@@ -325,6 +353,36 @@ mod tests {
             .execute("INSERT INTO t VALUES (1)", [])
             .unwrap();
         assert_eq!(rows_and_open(&store), (1, false));
+    }
+
+    #[test]
+    fn transactions_are_not_kept_once_the_wal_is_due_to_start_over() {
+        let mut header = [0; HEADER_WORDS];
+        header[MX_FRAME] = KEEP_WHILE_WAL_BELOW - 1;
+        assert!(keeps(&header));
+        header[MX_FRAME] = KEEP_WHILE_WAL_BELOW;
+        assert!(!keeps(&header));
+    }
+
+    #[tokio::test]
+    async fn the_header_is_found_through_a_symbolic_link() {
+        let (dir, _store) = temp_store("CREATE TABLE t (x)").await;
+        let link = dir.path().join("link.db");
+        std::os::unix::fs::symlink(dir.path().join("t.db"), &link).unwrap();
+        // A stale `-shm` beside the link must not be the one read.
+        std::fs::write(dir.path().join("link.db-shm"), [0u8; 64]).unwrap();
+        let through_link = WalHeader::map(&link).unwrap().read();
+        assert_eq!(through_link, WalHeader::map(&dir.path().join("t.db")).unwrap().read());
+        assert_ne!(through_link, [0; HEADER_WORDS]);
+    }
+
+    #[tokio::test]
+    async fn a_nested_lookup_leaves_one_connection_per_thread() {
+        let (_dir, store) = temp_store("CREATE TABLE t (x)").await;
+        let nested =
+            store.lookup(|_| store.lookup(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))?)));
+        assert_eq!(nested.unwrap(), 0);
+        assert_eq!(CONNECTIONS.with_borrow(Vec::len), 1);
     }
 
     #[tokio::test]
