@@ -75,6 +75,25 @@ fn run_ok(url: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
+/// Adds the plain user `owner` through the CLI; its id.
+fn add_owner(url: &str) -> String {
+    let owner = run_ok(
+        url,
+        &[
+            "users",
+            "add",
+            "--username",
+            "owner",
+            "--password",
+            PASSWORD,
+            "--type",
+            "user",
+            "--json",
+        ],
+    );
+    json_field(&owner, "id").as_i64().unwrap().to_string()
+}
+
 fn json_field(text: &str, field: &str) -> serde_json::Value {
     let value: serde_json::Value = serde_json::from_str(text.trim()).expect("JSON");
     value[field].clone()
@@ -208,21 +227,7 @@ async fn scale_out(server: &str) {
     );
     let admin_hash = json_field(&init, "uniquehash").as_str().unwrap().to_owned();
     run_ok(&url, &["settings", "set", "api_allow_registration", "1"]);
-    let owner = run_ok(
-        &url,
-        &[
-            "users",
-            "add",
-            "--username",
-            "owner",
-            "--password",
-            PASSWORD,
-            "--type",
-            "user",
-            "--json",
-        ],
-    );
-    let owner_id = json_field(&owner, "id").as_i64().unwrap().to_string();
+    let owner_id = add_owner(&url);
     let provider = run_ok(&url, &["providers", "add", "--name", "Telco", "--json"]);
     let provider_id = json_field(&provider, "id").as_i64().unwrap().to_string();
 
@@ -460,21 +465,7 @@ async fn sqlite_processes_read_each_others_writes_at_once() {
         &url,
         &["init", "--admin-password", "admin-pass1", "--api-secret", SECRET],
     );
-    let owner = run_ok(
-        &url,
-        &[
-            "users",
-            "add",
-            "--username",
-            "owner",
-            "--password",
-            PASSWORD,
-            "--type",
-            "user",
-            "--json",
-        ],
-    );
-    let owner_id = json_field(&owner, "id").as_i64().unwrap().to_string();
+    let owner_id = add_owner(&url);
     let writer = serve(&url, db.dir.path(), "a", &[]).await;
     let reader = serve(&url, db.dir.path(), "b", &[]).await;
     let client = reqwest::Client::new();
