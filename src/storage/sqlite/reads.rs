@@ -20,9 +20,9 @@ use crate::storage::{StoreError, StoreResult};
 /// and add at most one connection per thread that runs them.
 const READERS: usize = 4;
 
-/// A kept read transaction older than this is ended at the next lookup even if nothing was
-/// committed: no reader holds back a checkpoint for long (idle threads end theirs at once, see
-/// [`end_read_snapshots`]).
+/// A kept read transaction older than this is ended at the next lookup or the end of a poll,
+/// even if nothing was committed: no reader holds back a checkpoint for long (idle threads end
+/// theirs at once, see [`end_read_snapshots`]).
 const MAX_SNAPSHOT_AGE: Duration = Duration::from_millis(250);
 
 /// A transaction is kept across polls only while the WAL is shorter than this (in frames). The
