@@ -7,9 +7,10 @@ mod devices;
 mod dids;
 mod install;
 mod providers;
-#[allow(unsafe_code)] // the WAL-index header mapping: see `reads::WalHeader`
 mod reads;
 mod reseller_groups;
+#[allow(unsafe_code)] // the one mapping of the crate; see the module's docs
+mod shm_header;
 mod sql;
 mod sync;
 mod users;
@@ -23,7 +24,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use reads::ReadPool;
-pub use reads::{end_read_snapshots, one_snapshot_per_poll};
+pub use reads::{end_read_snapshots, with_shared_reads};
 pub use sync::COMMIT_DELAY_ENV;
 use writer::Writer;
 

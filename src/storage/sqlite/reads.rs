@@ -3,10 +3,8 @@
 //! commit happened (by any process), so a request's lookups usually start none at all.
 
 use std::cell::{Cell, RefCell};
-use std::fs::File;
 use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -14,6 +12,7 @@ use rusqlite::Connection;
 use tokio::sync::Semaphore;
 
 use super::connect;
+use super::shm_header::{MX_FRAME, WalHeader, Words};
 use crate::storage::{StoreError, StoreResult};
 
 /// Reads on the blocking pool at once (lists and scans); point lookups run on the calling thread
@@ -51,12 +50,12 @@ struct Local {
     conn: Connection,
     /// For an open transaction kept across polls: the WAL-index header read before it began,
     /// and when it began.
-    snapshot: Option<([u32; HEADER_WORDS], Instant)>,
+    snapshot: Option<(Words, Instant)>,
 }
 
 thread_local! {
     static CONNECTIONS: RefCell<Vec<Local>> = const { RefCell::new(Vec::new()) };
-    /// How many [`one_snapshot_per_poll`] polls are running on this thread (nested: >1).
+    /// How many [`with_shared_reads`] polls are running on this thread (nested: >1).
     static IN_REQUEST: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -91,7 +90,7 @@ impl ReadPool {
 
     /// Runs `work` on this thread with the thread's connection, opened on first use. (Taken out
     /// of the thread-local while `work` runs: a nested lookup opens a second one.) Inside
-    /// [`one_snapshot_per_poll`], the connection's read transaction is shared with the other
+    /// [`with_shared_reads`], the connection's read transaction is shared with the other
     /// lookups of the poll, and kept for later ones while nothing is committed.
     pub(super) fn run_here<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let taken = CONNECTIONS.with_borrow_mut(|connections| {
@@ -162,49 +161,9 @@ fn end(local: &mut Local) {
     }
 }
 
-/// Number of 32-bit words in SQLite's WAL-index header (`WalIndexHdr`, 48 bytes).
-const HEADER_WORDS: usize = 12;
-
-/// The header word holding `mxFrame`, the WAL's length in frames (byte offset 16).
-const MX_FRAME: usize = 4;
-
 /// Whether a transaction begun with this header may be kept past its poll.
-fn keeps(header: &[u32; HEADER_WORDS]) -> bool {
+fn keeps(header: &Words) -> bool {
     header[MX_FRAME] < KEEP_WHILE_WAL_BELOW
-}
-
-/// The first copy of the WAL-index header at the start of the database's `-shm` file, mapped
-/// read-only. Every commit and every restart of the WAL rewrites it (frame count, checksums,
-/// salts), whichever process makes them; SQLite itself compares it to know whether a reader's
-/// cache is still current. Equal words mean nothing was committed since they were read.
-struct WalHeader {
-    map: memmap2::Mmap,
-}
-
-impl WalHeader {
-    fn map(database: &Path) -> Option<WalHeader> {
-        // SQLite opens the `-shm` beside the database's real path (symbolic links resolved).
-        let mut name = std::fs::canonicalize(database).ok()?.into_os_string();
-        name.push("-shm");
-        let file = File::open(&name).ok()?;
-        let long_enough = file.metadata().ok()?.len() >= (HEADER_WORDS * 4) as u64;
-        // SAFETY: a read-only shared mapping of a file SQLite keeps at least this long while any
-        // of its connections is open (only a first opener, when no connection is left, truncates
-        // it); the words are only read through atomics below, while a connection is held.
-        let map = unsafe { memmap2::MmapOptions::new().len(HEADER_WORDS * 4).map(&file) }.ok();
-        // Never closed: closing any descriptor of a file drops every POSIX lock the process
-        // holds on it, SQLite's included (its lock on the `-shm` file tells other processes
-        // that the file is in use; without it the next one to open the database rebuilds it).
-        std::mem::forget(file);
-        map.filter(|_| long_enough).map(|map| WalHeader { map })
-    }
-
-    fn read(&self) -> [u32; HEADER_WORDS] {
-        let words = self.map.as_ptr().cast::<AtomicU32>();
-        // SAFETY: the mapping is page-aligned and HEADER_WORDS words long; other threads and
-        // processes write these words, so they are read as atomics.
-        std::array::from_fn(|i| unsafe { &*words.add(i) }.load(Ordering::Acquire))
-    }
 }
 
 /// Polls `future` so that its SQLite point lookups share read transactions: the lookups of one
@@ -214,7 +173,7 @@ impl WalHeader {
 /// that looks up its caller, a device and the device's owner paid that three times. A
 /// transaction is ended before a write (see [`end_read_snapshots`]) and never outlives a
 /// commit it would not see: a request reads what was acknowledged before it.
-pub async fn one_snapshot_per_poll<F: Future>(future: F) -> F::Output {
+pub async fn with_shared_reads<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     std::future::poll_fn(|cx| {
         let _request = InRequest::enter();
@@ -303,7 +262,7 @@ mod tests {
         let (dir, store) = temp_store("CREATE TABLE t (x)").await;
         // Another connection, as another process would commit.
         let other = Connection::open(dir.path().join("t.db")).unwrap();
-        let seen = one_snapshot_per_poll(async {
+        let seen = with_shared_reads(async {
             let first = rows_and_open(&store);
             let began = kept_since();
             let second = rows_and_open(&store);
@@ -327,14 +286,14 @@ mod tests {
     #[tokio::test]
     async fn a_kept_transaction_is_not_kept_past_its_age_limit() {
         let (_dir, store) = temp_store("CREATE TABLE t (x)").await;
-        let began = one_snapshot_per_poll(async {
+        let began = with_shared_reads(async {
             rows_and_open(&store);
             kept_since()
         })
         .await
         .unwrap();
         tokio::time::sleep(MAX_SNAPSHOT_AGE + Duration::from_millis(20)).await;
-        let again = one_snapshot_per_poll(async {
+        let again = with_shared_reads(async {
             rows_and_open(&store);
             kept_since()
         })
@@ -346,7 +305,7 @@ mod tests {
     #[tokio::test]
     async fn a_lookup_outside_a_request_ends_a_kept_transaction_first() {
         let (dir, store) = temp_store("CREATE TABLE t (x)").await;
-        one_snapshot_per_poll(async { rows_and_open(&store) }).await;
+        with_shared_reads(async { rows_and_open(&store) }).await;
         assert_eq!(open_transactions(), 1);
         Connection::open(dir.path().join("t.db"))
             .unwrap()
@@ -357,23 +316,11 @@ mod tests {
 
     #[test]
     fn transactions_are_not_kept_once_the_wal_is_due_to_start_over() {
-        let mut header = [0; HEADER_WORDS];
+        let mut header = Words::default();
         header[MX_FRAME] = KEEP_WHILE_WAL_BELOW - 1;
         assert!(keeps(&header));
         header[MX_FRAME] = KEEP_WHILE_WAL_BELOW;
         assert!(!keeps(&header));
-    }
-
-    #[tokio::test]
-    async fn the_header_is_found_through_a_symbolic_link() {
-        let (dir, _store) = temp_store("CREATE TABLE t (x)").await;
-        let link = dir.path().join("link.db");
-        std::os::unix::fs::symlink(dir.path().join("t.db"), &link).unwrap();
-        // A stale `-shm` beside the link must not be the one read.
-        std::fs::write(dir.path().join("link.db-shm"), [0u8; 64]).unwrap();
-        let through_link = WalHeader::map(&link).unwrap().read();
-        assert_eq!(through_link, WalHeader::map(&dir.path().join("t.db")).unwrap().read());
-        assert_ne!(through_link, [0; HEADER_WORDS]);
     }
 
     #[tokio::test]
@@ -388,7 +335,6 @@ mod tests {
     #[tokio::test]
     async fn without_the_header_a_transaction_ends_with_its_poll() {
         let (dir, _store) = temp_store("CREATE TABLE t (x)").await;
-        assert!(WalHeader::map(&dir.path().join("missing.db")).is_none());
         let pool = ReadPool {
             header: None,
             ..ReadPool::new(dir.path().join("t.db"))
@@ -402,7 +348,7 @@ mod tests {
             })
             .unwrap()
         };
-        let seen = one_snapshot_per_poll(async {
+        let seen = with_shared_reads(async {
             let first = count(&pool);
             let second = count(&pool);
             tokio::task::yield_now().await;
@@ -417,7 +363,7 @@ mod tests {
     async fn a_request_reads_its_own_write_and_others_commits_after_a_wait() {
         let (_dir, store) = temp_store("CREATE TABLE t (x)").await;
         let other = store.writer.clone();
-        let seen = one_snapshot_per_poll(async {
+        let seen = with_shared_reads(async {
             let before = rows_and_open(&store).0;
             store
                 .writer
