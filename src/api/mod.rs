@@ -131,15 +131,20 @@ pub async fn handle_path(state: State<AppState>, request: Request) -> Response {
     let name = percent_encoding::percent_decode_str(rest)
         .decode_utf8_lossy()
         .into_owned();
-    crate::storage::one_snapshot_per_poll(handle(state, Some(name), request)).await
+    handle(state, Some(name), request).await
 }
 
 /// `/api/` and `/billing/api/`: the method is named by the `action` parameter.
 pub async fn handle_action(state: State<AppState>, request: Request) -> Response {
-    crate::storage::one_snapshot_per_poll(handle(state, None, request)).await
+    handle(state, None, request).await
 }
 
-async fn handle(State(state): State<AppState>, path_name: Option<String>, request: Request) -> Response {
+/// Every API request, its SQLite lookups sharing read transactions (decision F13).
+async fn handle(state: State<AppState>, path_name: Option<String>, request: Request) -> Response {
+    crate::storage::with_shared_reads(answer(state, path_name, request)).await
+}
+
+async fn answer(State(state): State<AppState>, path_name: Option<String>, request: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let path_method = path_name.as_deref().map(|name| (name, route(name)));

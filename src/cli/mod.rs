@@ -242,7 +242,7 @@ pub fn main() -> ExitCode {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // An idle worker keeps no SQLite read transaction open (see `one_snapshot_per_poll`).
+        // An idle worker keeps no SQLite read transaction open (see `with_shared_reads`).
         .on_thread_park(crate::storage::end_read_snapshots)
         .build();
     let runtime = match runtime {

@@ -27,7 +27,7 @@ pub use users::{NewPermissionGroup, NewUser, Registered, UserStore};
 
 /// Runs a request so that its SQLite lookups share read transactions, and ends those a thread
 /// keeps (the server backends have no such cost and ignore both).
-pub use sqlite::{end_read_snapshots, one_snapshot_per_poll};
+pub use sqlite::{end_read_snapshots, with_shared_reads};
 
 /// Brings every storage trait into scope: `use crate::storage::prelude::*;`.
 pub mod prelude {
