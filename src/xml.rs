@@ -73,12 +73,8 @@ impl Node {
 }
 
 fn indent(depth: usize, out: &mut String) {
-    const SPACES: &str = "                ";
-    let mut width = 2 * depth;
-    while width > 0 {
-        let step = width.min(SPACES.len());
-        out.push_str(&SPACES[..step]);
-        width -= step;
+    for _ in 0..depth {
+        out.push_str("  ");
     }
 }
 
