@@ -175,6 +175,19 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
+/// The body of `method` signed with [`SECRET`] and posted to `address`.
+async fn post_to(client: &reqwest::Client, address: &str, method: &str, params: &[(&str, &str)]) -> String {
+    let reply = client
+        .post(format!("http://{address}/billing/api/{method}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&signed(method, &pairs(params), SECRET)))
+        .send()
+        .await
+        .expect("moray answers");
+    assert_eq!(reply.status(), 200);
+    reply.text().await.unwrap()
+}
+
 // ---------------------------------------------------------------------------------------------
 // scale-out
 
@@ -272,48 +285,29 @@ async fn scale_out(server: &str) {
             let (method, params) = match &want {
                 Want::Register { username, email } => (
                     "registration",
-                    signed(
-                        "registration",
-                        &pairs(&[
-                            ("id", &admin_hash),
-                            ("username", username),
-                            ("password", PASSWORD),
-                            ("password2", PASSWORD),
-                            ("first_name", "Scale"),
-                            ("last_name", "Out"),
-                            ("country_id", "130"),
-                            ("email", email),
-                            ("device_type", "SIP"),
-                        ]),
-                        SECRET,
-                    ),
+                    vec![
+                        ("id", admin_hash.as_str()),
+                        ("username", username),
+                        ("password", PASSWORD),
+                        ("password2", PASSWORD),
+                        ("first_name", "Scale"),
+                        ("last_name", "Out"),
+                        ("country_id", "130"),
+                        ("email", email),
+                        ("device_type", "SIP"),
+                    ],
                 ),
                 Want::Did { number } => (
                     "did_create",
-                    signed(
-                        "did_create",
-                        &pairs(&[("u", "admin"), ("provider_id", &provider_id), ("did", number)]),
-                        SECRET,
-                    ),
+                    vec![("u", "admin"), ("provider_id", &provider_id), ("did", number)],
                 ),
                 Want::Pin { pin } => (
                     "device_create",
-                    signed(
-                        "device_create",
-                        &pairs(&[("u", "admin"), ("user_id", &owner_id), ("pin", pin)]),
-                        SECRET,
-                    ),
+                    vec![("u", "admin"), ("user_id", &owner_id), ("pin", pin)],
                 ),
             };
-            let reply = client
-                .post(format!("http://{address}/billing/api/{method}"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form(&params))
-                .send()
-                .await
-                .expect("moray answers");
-            assert_eq!(reply.status(), 200);
-            (want, reply.text().await.unwrap())
+            let body = post_to(&client, &address, method, &params).await;
+            (want, body)
         }));
     }
     let mut answers = Vec::new();
@@ -439,18 +433,6 @@ async fn scale_out_two_processes_on_one_database() {
     for server in server_urls() {
         scale_out(&server).await;
     }
-}
-
-/// The body of `method` signed with [`SECRET`] and posted to `address`.
-async fn post_to(client: &reqwest::Client, address: &str, method: &str, params: &[(&str, &str)]) -> String {
-    let reply = client
-        .post(format!("http://{address}/billing/api/{method}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&signed(method, &pairs(params), SECRET)))
-        .send()
-        .await
-        .expect("moray answers");
-    reply.text().await.unwrap()
 }
 
 /// Two `moray serve` processes on one SQLite file: a device created through one is found at once
